@@ -1,0 +1,3 @@
+module github.com/nym-go/nym
+
+go 1.26
