@@ -98,9 +98,9 @@ type Scheduler[T any] struct {
 	timer clock.Timer
 
 	mu      sync.Mutex // guards the fields below and the use of timer
-	q       Queue[T]  // unbounded: Schedule enforces Capacity over q and unsent
-	armed   bool      // timer is set for armedAt and Run has not taken its value
-	armedAt time.Time // meaningful when armed
+	q       Queue[T]   // unbounded: Schedule enforces Capacity over q and unsent
+	armed   bool       // timer is set for armedAt and Run has not taken its value
+	armedAt time.Time  // meaningful when armed
 	started bool
 	stopped bool
 	stats   Stats // all but Released
