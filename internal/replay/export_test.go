@@ -11,10 +11,10 @@ import (
 // Contains reports whether tag is in either generation, without recording
 // it, so that tests can measure the false-positive rate without filling the
 // filter.
-func (f *Filter) Contains(tag [32]byte) bool {
+func (f *Filter) Contains(tag [TagSize]byte) bool {
 	h1 := binary.LittleEndian.Uint64(tag[0:8])
 	h2 := binary.LittleEndian.Uint64(tag[8:16]) | 1
-	mu := &f.locks[tag[16]]
+	mu := &f.locks[tag[TagSize-1]]
 	mu.Lock()
 	defer mu.Unlock()
 	for i, h := 0, h1; i < f.k; i, h = i+1, h+h2 {

@@ -3,9 +3,9 @@
 
 // Package replay detects replayed Sphinx packets by their replay tags.
 //
-// A mix node derives a 32-byte replay tag from each packet's shared secret
-// and asks Filter.Seen whether it has processed that tag before; a packet
-// whose tag was seen is dropped. Without this, an adversary could resend a
+// A mix node derives a replay tag (sphinx.ReplayTag, 16 bytes) from each
+// packet's shared secret and asks Filter.Seen whether it has processed that
+// tag before; a packet whose tag was seen is dropped. Without this, an adversary could resend a
 // packet and watch where the copies go (Nym's mix nodes had no replay
 // protection until 2025).
 //
@@ -32,13 +32,14 @@
 //
 // # Hash positions come from the tag itself
 //
-// Replay tags are outputs of a KDF keyed with a secret shared by the sender
-// and this node, so their bits are uniformly distributed and independent of
-// each other for anyone but the sender. The filter therefore uses the tag's
-// bytes as its hash values instead of hashing again: the k bit positions
-// are h1 + i·h2 (i = 0..k-1, arithmetic mod 2^64, h2 forced odd), mapped
-// onto the m bits by a multiply-high range reduction, where h1 and h2 are
-// the tag's first two little-endian 64-bit words. Kirsch and Mitzenmacher
+// Replay tags are outputs of a KDF (HKDF-SHA256) keyed with a secret shared
+// by the sender and this node, so their bits are uniformly distributed and
+// independent of each other for anyone but the sender. The filter therefore
+// uses the tag's bytes as its hash values instead of hashing again: the k
+// bit positions are h1 + i·h2 (i = 0..k-1, arithmetic mod 2^64, h2 forced
+// odd), mapped onto the m bits by a multiply-high range reduction, where h1
+// and h2 are the tag's two little-endian 64-bit words. (A longer KDF output
+// can be cut to its first TagSize bytes, which are as uniform.) Kirsch and Mitzenmacher
 // ("Less hashing, same performance", 2006) show that two independent
 // hashes combined this way give the false-positive rate of k independent
 // ones; the tests measure it. A sender can choose its own tags by grinding
@@ -85,6 +86,9 @@ const maxHashes = 64
 
 // stripes is the number of locks that serialize Seen calls by tag.
 const stripes = 256
+
+// TagSize is the size of a replay tag, the same as sphinx.ReplayTag's.
+const TagSize = 16
 
 // Config sizes a Filter. The zero value selects the defaults.
 type Config struct {
@@ -169,10 +173,10 @@ func New(cfg Config) (*Filter, error) {
 // it if not. It is an atomic check-and-insert: of several concurrent calls
 // with the same tag, at most one returns false. A tag reported as seen is
 // not recorded again.
-func (f *Filter) Seen(tag [32]byte) bool {
+func (f *Filter) Seen(tag [TagSize]byte) bool {
 	h1 := binary.LittleEndian.Uint64(tag[0:8])
 	h2 := binary.LittleEndian.Uint64(tag[8:16]) | 1
-	mu := &f.locks[tag[16]]
+	mu := &f.locks[tag[TagSize-1]] // the same tag always takes the same lock
 
 	mu.Lock()
 	// Probe all of cur first: the loads are independent, so their cache
