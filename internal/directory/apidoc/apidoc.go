@@ -17,6 +17,8 @@
 //	mux.Handle("/swagger", apidoc.SwaggerHandler())
 //	mux.Handle("/swagger/", apidoc.SwaggerHandler())
 //
+// or mount Mux(), which serves both, on all three paths.
+//
 // The Swagger UI (swaggerui/, see its README.md) is vendored from the
 // swagger-ui-dist npm package and loads nothing from outside the directory.
 package apidoc

@@ -104,3 +104,21 @@ func serveSwagger(w http.ResponseWriter, r *http.Request) {
 	}
 	a.serve(w, r)
 }
+
+// Mux returns one handler for everything this package serves, for a server
+// that mounts a single handler on the paths /api/openapi.json, /swagger and
+// /swagger/: it dispatches to Handler and SwaggerHandler by path, and
+// answers any other path with a JSON 404.
+func Mux() http.Handler {
+	doc, ui := Handler(), SwaggerHandler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case p == "/api/openapi.json":
+			doc.ServeHTTP(w, r)
+		case p == strings.TrimSuffix(SwaggerPrefix, "/") || strings.HasPrefix(p, SwaggerPrefix):
+			ui.ServeHTTP(w, r)
+		default:
+			writeError(w, http.StatusNotFound, "not found: "+p)
+		}
+	})
+}

@@ -283,3 +283,32 @@ func TestNoExternalLoads(t *testing.T) {
 		}
 	}
 }
+
+func TestMux(t *testing.T) {
+	srv := httptest.NewServer(Mux())
+	defer srv.Close()
+	c := srv.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for path, want := range map[string]int{
+		dirapi.PathOpenAPI:        200,
+		"/swagger":                301,
+		"/swagger/":               200,
+		"/swagger/swagger-ui.css": 200,
+		"/swagger/nope":           404,
+		"/api/healthcheck":        404,
+		dirapi.PathOpenAPI + "/":  404,
+		"/swaggerx":               404,
+	} {
+		resp, body := do(t, c, "GET", srv.URL+path, nil)
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
+		if want == 404 {
+			checkJSONError(t, "GET "+path, resp, body, 404)
+		}
+	}
+	resp, body := do(t, c, "GET", srv.URL+dirapi.PathOpenAPI, nil)
+	if resp.Header.Get("Content-Type") != "application/json" || !bytes.Equal(body, document) {
+		t.Errorf("document through Mux: %q, %d bytes", resp.Header.Get("Content-Type"), len(body))
+	}
+}
