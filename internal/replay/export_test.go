@@ -28,3 +28,7 @@ func (f *Filter) Contains(tag [TagSize]byte) bool {
 
 // Sizing returns the bits per generation and hash positions New would use.
 func Sizing(cfg Config) (bits uint64, hashes int, err error) { return cfg.sizing() }
+
+// FillCurrent makes the current generation count as one tag short of full,
+// so that the next new tag rotates.
+func FillCurrent(f *Filter) { f.count.Store(f.limit - 1) }

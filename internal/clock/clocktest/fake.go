@@ -33,7 +33,8 @@ import (
 //     deadline as the time value; an AfterFunc function is called on the
 //     goroutine that called Advance or Set, with no lock held, and finishes
 //     before the next timer fires. Timers armed by those functions fire in
-//     the same call if their deadline is not after the target.
+//     the same call if their deadline is not after the target. Such a
+//     function must not call Advance or Set itself (it would deadlock).
 //   - Time never moves backwards: Set to an earlier time is a no-op.
 //
 // Fake is safe for concurrent use. Concurrent Advance and Set calls are
