@@ -42,7 +42,9 @@
 // can be cut to its first TagSize bytes, which are as uniform.) Kirsch and Mitzenmacher
 // ("Less hashing, same performance", 2006) show that two independent
 // hashes combined this way give the false-positive rate of k independent
-// ones; the tests measure it. A sender can choose its own tags by grinding
+// ones; the tests measure it. The flip side: Seen must only be given
+// uniformly random tags. Structured values (counters, zero-padded short
+// IDs) crowd into a few bits and are soon all reported as seen. A sender can choose its own tags by grinding
 // ephemeral keys, but the most that buys is filling a generation faster
 // than random tags would, at one key exchange per attempt, which raises
 // the false-positive rate toward a bounded value; it cannot make another
