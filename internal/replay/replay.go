@@ -76,7 +76,10 @@ import (
 // million tags is 83 minutes of traffic at 2,000 packets/s (the load Nym
 // sizes its filter for) and 5.5 minutes at 30,000 packets/s.
 const (
-	DefaultExpectedItems     = 10_000_000
+	// DefaultExpectedItems is the default number of tags per generation.
+	DefaultExpectedItems = 10_000_000
+	// DefaultFalsePositiveRate is the default false-positive rate of one
+	// full generation.
 	DefaultFalsePositiveRate = 1e-6
 )
 

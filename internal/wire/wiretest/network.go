@@ -33,8 +33,12 @@ const network = "mem"
 
 // Defaults for Config.
 const (
+	// DefaultBufferSize is how many bytes each direction of a connection
+	// buffers by default, in the range of a TCP socket's buffers.
 	DefaultBufferSize = 64 << 10
-	DefaultBacklog    = 128
+	// DefaultBacklog is how many unaccepted connections a listener holds
+	// by default.
+	DefaultBacklog = 128
 )
 
 // Errors from Listen and DialContext, wrapped in *net.OpError.
