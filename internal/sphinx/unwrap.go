@@ -71,10 +71,11 @@ type Unwrapped struct {
 
 // Unwrap processes one packet that arrived at this node, in place: on
 // success pkt holds the packet for the next hop, or the final payload
-// after the header. It fails with an error wrapping ErrMalformed (wrong
-// length or a bad group element), ErrBadMAC (the header was modified or is
-// not for this key), ErrUnknownFlag or ErrUnknownVersion. Until the MAC has
-// been checked pkt is not modified; after a later failure its contents are
+// after the header. It fails with an error wrapping ErrBadMAC (the header
+// was modified or is not for this key), ErrMalformed (a wrong length or
+// group element, or an authenticated routing block whose next hop or delay
+// is invalid), ErrUnknownFlag or ErrUnknownVersion. Until the MAC has been
+// checked pkt is not modified; after a later failure its contents are
 // unspecified.
 //
 // Unwrap does not check the replay tag: the caller does that, and drops the

@@ -124,6 +124,19 @@ func vectorRoute(t *testing.T, name string, hops int) ([]testNode, []vectorHop, 
 	return nodes, route, rng
 }
 
+// stepOf records what a hop got from Unwrap.
+func stepOf(res sphinx.Unwrapped) vectorStep {
+	st := vectorStep{Action: res.Action.String(), ReplayTag: res.ReplayTag[:]}
+	if res.Action == sphinx.Forward {
+		sum := sha256.Sum256(res.Packet)
+		st.NextHop, st.DelayNS, st.PacketSHA256 = res.NextHop[:], int64(res.Delay), sum[:]
+	} else {
+		sum := sha256.Sum256(res.Payload)
+		st.Destination, st.Identifier, st.PayloadSHA256 = res.Destination[:], res.Identifier[:], sum[:]
+	}
+	return st
+}
+
 // vectorSteps unwraps pkt along nodes and records each hop's result.
 func vectorSteps(t *testing.T, nodes []testNode, pkt []byte) ([]vectorStep, []byte) {
 	t.Helper()
@@ -133,17 +146,10 @@ func vectorSteps(t *testing.T, nodes []testNode, pkt []byte) ([]vectorStep, []by
 		if err != nil {
 			t.Fatal(err)
 		}
-		st := vectorStep{Action: res.Action.String(), ReplayTag: res.ReplayTag[:]}
-		if res.Action == sphinx.Forward {
-			sum := sha256.Sum256(res.Packet)
-			st.NextHop, st.DelayNS, st.PacketSHA256 = res.NextHop[:], int64(res.Delay), sum[:]
-		} else {
-			sum := sha256.Sum256(res.Payload)
-			st.Destination, st.Identifier, st.PayloadSHA256 = res.Destination[:], res.Identifier[:], sum[:]
-			steps = append(steps, st)
+		steps = append(steps, stepOf(res))
+		if res.Action == sphinx.Final {
 			return steps, res.Payload
 		}
-		steps = append(steps, st)
 	}
 	t.Fatal("no final hop")
 	return nil, nil
@@ -257,15 +263,7 @@ func TestVectorsUnwrap(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s hop %d: %v", name, i, err)
 			}
-			st := vectorStep{Action: res.Action.String(), ReplayTag: res.ReplayTag[:]}
-			if res.Action == sphinx.Forward {
-				sum := sha256.Sum256(res.Packet)
-				st.NextHop, st.DelayNS, st.PacketSHA256 = res.NextHop[:], int64(res.Delay), sum[:]
-			} else {
-				sum := sha256.Sum256(res.Payload)
-				st.Destination, st.Identifier, st.PayloadSHA256 = res.Destination[:], res.Identifier[:], sum[:]
-			}
-			gotJSON, _ := json.Marshal(st)
+			gotJSON, _ := json.Marshal(stepOf(res))
 			wantJSON, _ := json.Marshal(steps[i])
 			if !bytes.Equal(gotJSON, wantJSON) {
 				t.Fatalf("%s hop %d: got %s, want %s", name, i, gotJSON, wantJSON)
