@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+// Package node wires a nym-node together from its config file and keys:
+// the mix node pipeline, the gateway, the HTTP API and the directory
+// announcer. Only cmd/nym-node and the local network import it.
+package node
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Mode is what a nym-node does; it is chosen at init and recorded in the
+// config. The mode decides which config sections must be present.
+type Mode string
+
+// The modes of a nym-node.
+const (
+	ModeMixnode      Mode = "mixnode"
+	ModeEntryGateway Mode = "entry-gateway"
+	ModeExitGateway  Mode = "exit-gateway"
+)
+
+// Modes lists every mode, for help texts and validation.
+var Modes = []Mode{ModeMixnode, ModeEntryGateway, ModeExitGateway}
+
+// IsGateway reports whether the mode runs a gateway.
+func (m Mode) IsGateway() bool { return m == ModeEntryGateway || m == ModeExitGateway }
+
+// Default ports and intervals (see ../shared/CONVENTIONS.md).
+const (
+	DefaultMixPort          = 1789
+	DefaultHTTPPort         = 8000
+	DefaultClientsPort      = 9000
+	DefaultDirectory        = "http://127.0.0.1:8080"
+	DefaultPresenceInterval = 2 * time.Second
+	DefaultMetricsInterval  = time.Second
+	DefaultMaxDelay         = 10 * time.Second
+	DefaultLayers           = 3
+)
+
+// Config is the content of a node's config/config.toml.
+type Config struct {
+	// ID names the node's directory under $NYM_HOME/nym-nodes/.
+	ID string `toml:"id"`
+	// Mode is fixed at init.
+	Mode Mode `toml:"mode"`
+	// Location is free text shown in the directory (e.g. a city).
+	Location  string          `toml:"location"`
+	Mixnet    MixnetConfig    `toml:"mixnet"`
+	HTTP      HTTPConfig      `toml:"http"`
+	Directory DirectoryConfig `toml:"directory"`
+	// Mixnode must be present exactly when Mode is mixnode.
+	Mixnode *MixnodeConfig `toml:"mixnode,omitempty"`
+	// Gateway must be present exactly when Mode is a gateway mode.
+	Gateway *GatewayConfig `toml:"gateway,omitempty"`
+}
+
+// MixnetConfig is the node's side facing other nodes.
+type MixnetConfig struct {
+	// Listen is the TCP address packets are accepted on (host:port).
+	Listen string `toml:"listen"`
+	// Announce is the address other nodes send to, published in the
+	// directory; it must be an IP literal with a port, because Sphinx
+	// headers carry next hops as IP addresses.
+	Announce string `toml:"announce"`
+	// MaxDelay is the longest delay a packet may ask to be held for; a
+	// packet asking for more is dropped.
+	MaxDelay time.Duration `toml:"max_delay"`
+}
+
+// HTTPConfig is the node's HTTP API (health, roles, stats, /metrics).
+type HTTPConfig struct {
+	Listen string `toml:"listen"`
+}
+
+// DirectoryConfig says where and how often the node reports itself.
+type DirectoryConfig struct {
+	// URL is the directory's base URL (http or https).
+	URL string `toml:"url"`
+	// PresenceInterval is how often signed presence is announced.
+	PresenceInterval time.Duration `toml:"presence_interval"`
+	// MetricsInterval is how often traffic metrics are reported.
+	MetricsInterval time.Duration `toml:"metrics_interval"`
+}
+
+// MixnodeConfig holds what only a mix node has.
+type MixnodeConfig struct {
+	// Layer is the mix layer, 1..3.
+	Layer int `toml:"layer"`
+}
+
+// GatewayConfig holds what only a gateway has.
+type GatewayConfig struct {
+	// ClientsListen is the TCP address of the client websocket.
+	ClientsListen string `toml:"clients_listen"`
+	// ClientsAnnounce is the websocket URL clients are told to use
+	// (ws://host:port).
+	ClientsAnnounce string `toml:"clients_announce"`
+}
+
+// Load reads and validates a config file. Keys the file has that Config
+// does not know are returned in unknown (for a warning); with strict set
+// they are an error instead.
+func Load(path string, strict bool) (cfg *Config, unknown []string, err error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+	cfg = new(Config)
+	md, err := toml.Decode(string(raw), cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	for _, k := range md.Undecoded() {
+		unknown = append(unknown, k.String())
+	}
+	if strict && len(unknown) > 0 {
+		return nil, unknown, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(unknown, ", "))
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, unknown, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, unknown, nil
+}
+
+// Encode returns the config as TOML text.
+func (c *Config) Encode() ([]byte, error) {
+	var b strings.Builder
+	b.WriteString("# nym-node configuration. `nym-node run --id " + c.ID + " --check-config` validates it.\n\n")
+	if err := toml.NewEncoder(&b).Encode(c); err != nil {
+		return nil, fmt.Errorf("config: encode: %w", err)
+	}
+	return []byte(b.String()), nil
+}
+
+// Validate fills defaults for unset durations and checks every field,
+// naming the first bad one.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if c.ID == "" {
+		bad("id", "missing")
+	}
+	switch c.Mode {
+	case ModeMixnode:
+		if c.Mixnode == nil {
+			bad("mixnode", "section missing for mode %q", c.Mode)
+		} else if c.Mixnode.Layer < 1 || c.Mixnode.Layer > DefaultLayers {
+			bad("mixnode.layer", "%d is outside 1..%d", c.Mixnode.Layer, DefaultLayers)
+		}
+		if c.Gateway != nil {
+			bad("gateway", "section present but mode is %q", c.Mode)
+		}
+	case ModeEntryGateway, ModeExitGateway:
+		if c.Gateway == nil {
+			bad("gateway", "section missing for mode %q", c.Mode)
+		} else {
+			if err := checkHostPort(c.Gateway.ClientsListen, false); err != nil {
+				bad("gateway.clients_listen", "%v", err)
+			}
+			if err := checkWSURL(c.Gateway.ClientsAnnounce); err != nil {
+				bad("gateway.clients_announce", "%v", err)
+			}
+		}
+		if c.Mixnode != nil {
+			bad("mixnode", "section present but mode is %q", c.Mode)
+		}
+	default:
+		bad("mode", "%q is not one of %v", c.Mode, Modes)
+	}
+	if err := checkHostPort(c.Mixnet.Listen, false); err != nil {
+		bad("mixnet.listen", "%v", err)
+	}
+	if err := checkHostPort(c.Mixnet.Announce, true); err != nil {
+		bad("mixnet.announce", "%v", err)
+	}
+	if c.Mixnet.MaxDelay == 0 {
+		c.Mixnet.MaxDelay = DefaultMaxDelay
+	} else if c.Mixnet.MaxDelay < 0 {
+		bad("mixnet.max_delay", "%v is negative", c.Mixnet.MaxDelay)
+	}
+	if err := checkHostPort(c.HTTP.Listen, false); err != nil {
+		bad("http.listen", "%v", err)
+	}
+	if c.Directory.URL != "" {
+		u, err := url.Parse(c.Directory.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("directory.url", "%q is not an http(s) URL", c.Directory.URL)
+		}
+	}
+	if c.Directory.PresenceInterval == 0 {
+		c.Directory.PresenceInterval = DefaultPresenceInterval
+	} else if c.Directory.PresenceInterval < 100*time.Millisecond {
+		bad("directory.presence_interval", "%v is below 100ms", c.Directory.PresenceInterval)
+	}
+	if c.Directory.MetricsInterval == 0 {
+		c.Directory.MetricsInterval = DefaultMetricsInterval
+	} else if c.Directory.MetricsInterval < 100*time.Millisecond {
+		bad("directory.metrics_interval", "%v is below 100ms", c.Directory.MetricsInterval)
+	}
+	return errors.Join(errs...)
+}
+
+// checkHostPort checks a host:port with a port in 1..65535 (0 is allowed
+// for listeners, to pick a free port). With ipOnly, the host must be an IP
+// literal.
+func checkHostPort(s string, ipOnly bool) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", s)
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || (ipOnly && p == 0) {
+		return fmt.Errorf("%q has no valid port", s)
+	}
+	if ipOnly {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return fmt.Errorf("%q: host must be an IP address", s)
+		}
+	}
+	return nil
+}
+
+func checkWSURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") {
+		return fmt.Errorf("%q is not a ws:// or wss:// URL", s)
+	}
+	return checkHostPort(u.Host, false)
+}
