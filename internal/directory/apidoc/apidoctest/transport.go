@@ -18,12 +18,16 @@ import (
 //
 //	client := &http.Client{Transport: v.Transport(t, nil)}
 //
-// Request bodies and response bodies are read in full and handed on
-// unchanged. A 101 response is checked by status and headers only; its body
-// (the upgraded connection) is left alone, so websocket dialers work too.
-// Requests the test makes on purpose outside the document (a wrong method,
-// an unknown path) pass the request check, and their responses must then be
-// the document's generic 405 and 404.
+// Every response is checked with ValidateResponse. Requests are checked
+// with ValidateRequest, but a test sends malformed requests on purpose, so
+// a request the document refuses is reported only if the server accepted
+// it (answered below 400): then the server and the document disagree.
+// Requests outside the document (a wrong method, an unknown path) are left
+// to the response check, which wants the document's generic 405 and 404.
+//
+// Request and response bodies are read in full and handed on unchanged. A
+// 101 response is checked by status and headers only; its body (the
+// upgraded connection) is left alone, so websocket dialers work too.
 func (v *Validator) Transport(t testing.TB, base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
@@ -50,14 +54,16 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Body = io.NopCloser(bytes.NewReader(b))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	}
+	var reqErr error
 	if rt := tr.v.match(req); rt != nil && rt.op != nil {
-		if err := tr.v.ValidateRequest(req, reqBody); err != nil {
-			tr.t.Errorf("%v", err)
-		}
+		reqErr = tr.v.ValidateRequest(req, reqBody)
 	}
 	resp, err := tr.base.RoundTrip(req)
 	if err != nil {
 		return resp, err
+	}
+	if reqErr != nil && resp.StatusCode < 400 {
+		tr.t.Errorf("%v; yet the server answered %d", reqErr, resp.StatusCode)
 	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
 		if err := tr.v.ValidateResponse(req, resp.StatusCode, resp.Header, nil); err != nil {

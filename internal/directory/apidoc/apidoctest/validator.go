@@ -188,10 +188,10 @@ func (v *Validator) ValidateRequest(req *http.Request, body []byte) error {
 		Request:    r,
 		PathParams: rt.params,
 		Route:      v.kinRoute(rt),
-		Options: &openapi3filter.Options{
+		Options: filterOptions(&openapi3filter.Options{
 			MultiError:         true,
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-		},
+		}),
 	}
 	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
 		return fmt.Errorf("apidoctest: %s %s: request does not match the document: %w", req.Method, req.URL.Path, err)
@@ -265,10 +265,10 @@ func (v *Validator) validateResponse(req *http.Request, status int, header http.
 			},
 			Status: status,
 			Header: hdr,
-			Options: &openapi3filter.Options{
+			Options: filterOptions(&openapi3filter.Options{
 				IncludeResponseStatus: true,
 				MultiError:            true,
-			},
+			}),
 		}
 		in.SetBodyBytes(plain)
 		if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
@@ -356,7 +356,23 @@ func visit(schema *openapi3.Schema, body []byte) error {
 	if err := json.Unmarshal(body, &value); err != nil {
 		return fmt.Errorf("body is not JSON: %w", err)
 	}
-	return schema.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsResponse())
+	return schema.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsResponse(),
+		openapi3.SetSchemaErrorMessageCustomizer(schemaErrorMessage))
+}
+
+// schemaErrorMessage shortens kin-openapi's schema errors, which by default
+// print the whole schema and value, to where and why.
+func schemaErrorMessage(err *openapi3.SchemaError) string {
+	where := "/" + strings.Join(err.JSONPointer(), "/")
+	if err.Origin != nil {
+		return fmt.Sprintf("at %q: %v", where, err.Origin)
+	}
+	return fmt.Sprintf("at %q: %s", where, err.Reason)
+}
+
+func filterOptions(o *openapi3filter.Options) *openapi3filter.Options {
+	o.WithCustomSchemaErrorFunc(schemaErrorMessage)
+	return o
 }
 
 // checkHeaders checks the response headers the document declares: required
@@ -381,7 +397,8 @@ func checkHeaders(resp *openapi3.Response, header http.Header) error {
 			continue
 		}
 		if h.Schema != nil && h.Schema.Value != nil {
-			if err := h.Schema.Value.VisitJSON(vals[0], openapi3.VisitAsResponse()); err != nil {
+			if err := h.Schema.Value.VisitJSON(vals[0], openapi3.VisitAsResponse(),
+				openapi3.SetSchemaErrorMessageCustomizer(schemaErrorMessage)); err != nil {
 				errs = append(errs, fmt.Errorf("header %s: %q: %w", name, vals[0], err))
 			}
 		}

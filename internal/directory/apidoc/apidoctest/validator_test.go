@@ -240,6 +240,20 @@ func TestRequests(t *testing.T) {
 			`{"clientListener":"h:9000","mixnetListener":"h:1789","pubKey":"k","version":"v","registeredClients":null}`, false},
 		{"provider ws listener", dirapi.PathPresenceMixProviders,
 			`{"clientListener":"ws://h:9000","mixnetListener":"h:1789","pubKey":"k","version":"v","registeredClients":[]}`, false},
+		{"provider DNS listener", dirapi.PathPresenceMixProviders,
+			`{"clientListener":"h.example:9000","mixnetListener":"203.0.113.9:1789","pubKey":"k","version":"v","registeredClients":[]}`, false},
+		{"provider DNS mixnet listener", dirapi.PathPresenceMixProviders,
+			`{"clientListener":"203.0.113.9:9000","mixnetListener":"h.example:1789","pubKey":"k","version":"v","registeredClients":[]}`, false},
+		{"provider IPv4 octet 256", dirapi.PathPresenceMixProviders,
+			`{"clientListener":"203.0.113.256:9000","mixnetListener":"203.0.113.9:1789","pubKey":"k","version":"v","registeredClients":[]}`, false},
+		{"provider IPv6 listeners", dirapi.PathPresenceMixProviders,
+			`{"clientListener":"[2001:db8::9]:9000","mixnetListener":"[::ffff:203.0.113.9]:1789","pubKey":"k","version":"v","registeredClients":[{"pubKey":"c"}]}`, true},
+		{"gateway DNS listeners", dirapi.PathPresenceGateways,
+			`{"clientListener":"gw.example:9000","mixnetListener":"gw.example:1789","pubKey":"k","version":"v","registeredClients":[]}`, true},
+		{"client with empty pubKey", dirapi.PathPresenceGateways,
+			`{"clientListener":"h:9000","mixnetListener":"h:1789","pubKey":"k","version":"v","registeredClients":[{"pubKey":""}]}`, false},
+		{"version too long", dirapi.PathPresenceMixNodes, `{"host":"h:1","pubKey":"k","version":"` + strings.Repeat("9", 65) + `","layer":1}`, false},
+		{"location with a newline", dirapi.PathPresenceMixNodes, `{"host":"h:1","pubKey":"k","version":"v","location":"a\nb","layer":1}`, false},
 		{"coconode without type", dirapi.PathPresenceCocoNodes, `{"host":"h:1","pubKey":"k","version":"v"}`, false},
 		{"metric without sent", dirapi.PathMetricsMixes, `{"pubKey":"k","received":1}`, false},
 		{"metric without received", dirapi.PathMetricsMixes, `{"pubKey":"k","sent":{}}`, false},
@@ -249,6 +263,23 @@ func TestRequests(t *testing.T) {
 		err := req(tt.path, []byte(tt.body))
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: ok=%v, want %v (%v)", tt.name, err == nil, tt.ok, err)
+		}
+	}
+
+	// A signed announcement needs a positive timestamp and a pubKey that is
+	// base58 of 32 bytes.
+	signed := mixNode(true)
+	for name, mutate := range map[string]func(*dirapi.MixNodePresence){
+		"as is":             func(*dirapi.MixNodePresence) {},
+		"timestamp -1":      func(p *dirapi.MixNodePresence) { p.Timestamp = -1 },
+		"short pubKey":      func(p *dirapi.MixNodePresence) { p.PubKey = "k" },
+		"signature 1 short": func(p *dirapi.MixNodePresence) { p.Signature = p.Signature[:63] },
+	} {
+		p := signed
+		mutate(&p)
+		err := req(dirapi.PathPresenceMixNodes, mustJSON(t, p))
+		if (err == nil) != (name == "as is") {
+			t.Errorf("signed mixnode, %s: %v", name, err)
 		}
 	}
 
@@ -455,6 +486,11 @@ func TestTransportKeepsBodies(t *testing.T) {
 		got, _ = io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Header.Get("X-Refuse") != "" {
+			w.WriteHeader(400)
+			io.WriteString(w, `{"error":"layer: 0 is outside 1..3"}`)
+			return
+		}
 		w.WriteHeader(201)
 		io.WriteString(w, `{"ok":true}`)
 	}))
@@ -471,13 +507,27 @@ func TestTransportKeepsBodies(t *testing.T) {
 	if !bytes.Equal(got, body) || string(out) != `{"ok":true}` || len(rec.errs) != 0 {
 		t.Errorf("server got %q, client got %q, errors %q", got, out, rec.errs)
 	}
-	// A request the document refuses is reported.
+	// A request the document refuses, refused by the server, is a test of
+	// the server's validation: not reported.
+	req, _ := http.NewRequest("POST", srv.URL+dirapi.PathPresenceMixNodes, strings.NewReader(`{"layer":0}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Refuse", "1")
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 || len(rec.errs) != 0 {
+		t.Errorf("refused bad request: %d, reported %q", resp.StatusCode, rec.errs)
+	}
+	// The same request accepted by the server is reported.
 	resp, err = client.Post(srv.URL+dirapi.PathPresenceMixNodes, "application/json", strings.NewReader(`{"layer":0}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if len(rec.errs) != 1 || !strings.Contains(rec.errs[0], "request does not match") {
-		t.Errorf("bad request reported as %q", rec.errs)
+	if len(rec.errs) != 1 || !strings.Contains(rec.errs[0], "request does not match") ||
+		!strings.Contains(rec.errs[0], "the server answered 201") || !strings.Contains(rec.errs[0], `"/layer"`) {
+		t.Errorf("accepted bad request reported as %q", rec.errs)
 	}
 }
