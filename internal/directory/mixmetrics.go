@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package directory
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nym-go/nym/internal/dirapi"
+)
+
+var errWindowFull = &refusal{http.StatusServiceUnavailable, "full",
+	"metrics window is full; try again in the next window"}
+
+// metricsWindow keeps mix metric reports in tumbling windows of fixed
+// length, numbered from origin by the injected clock: window i covers
+// [origin+i·size, origin+(i+1)·size). It rotates on access, so it needs
+// no ticker. Reports are kept as their encoded JSON lines (the same bytes
+// /ws sends), which are never modified.
+//
+// Unlike the v0.5.0 directory, the previous window is a separate list,
+// so reports arriving after a rotation never show up in (or overwrite
+// entries of) what GET returns.
+type metricsWindow struct {
+	size     time.Duration
+	origin   time.Time
+	maxN     int
+	maxBytes int
+
+	mu       sync.Mutex
+	idx      int64    // number of the current window
+	cur      [][]byte // reports of the current window, in arrival order
+	curBytes int
+	prev     [][]byte // reports of window idx-1
+	prevBody []byte   // prev as a JSON array; nil until first asked for
+}
+
+func newMetricsWindow(c Config, origin time.Time) *metricsWindow {
+	return &metricsWindow{size: c.MetricsWindow, origin: origin, maxN: c.MaxWindowMetrics, maxBytes: c.MaxWindowBytes}
+}
+
+// rotateLocked moves to the window that contains now. A clock that went
+// backwards stays in the current window.
+func (m *metricsWindow) rotateLocked(now time.Time) {
+	d := now.Sub(m.origin)
+	if d < 0 {
+		return
+	}
+	i := int64(d / m.size)
+	if i <= m.idx {
+		return
+	}
+	if i == m.idx+1 {
+		m.prev = m.cur
+	} else {
+		m.prev = nil // the previous window got no reports
+	}
+	m.cur, m.curBytes, m.prevBody, m.idx = nil, 0, nil, i
+}
+
+// add appends a report to the window of now. It refuses the report if the
+// window is full.
+func (m *metricsWindow) add(line []byte, now time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rotateLocked(now)
+	if len(m.cur) >= m.maxN || m.curBytes+len(line) > m.maxBytes {
+		return errWindowFull
+	}
+	m.cur = append(m.cur, line)
+	m.curBytes += len(line)
+	return nil
+}
+
+// previous returns the reports of the last full window before now as a
+// JSON array ("[]" when there were none). The slice must not be modified.
+func (m *metricsWindow) previous(now time.Time) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rotateLocked(now)
+	if m.prevBody == nil {
+		n := 2
+		for _, l := range m.prev {
+			n += len(l) + 1
+		}
+		b := make([]byte, 0, n)
+		b = append(b, '[')
+		b = append(b, bytes.Join(m.prev, []byte{','})...)
+		m.prevBody = append(b, ']')
+	}
+	return m.prevBody
+}
+
+// decodeMetric parses and validates a POST /api/metrics/mixes body.
+func decodeMetric(body []byte) (*dirapi.MixMetric, error) {
+	o, err := parseObject(body)
+	if err != nil {
+		return nil, err
+	}
+	m := &dirapi.MixMetric{
+		PubKey:   o.str("pubKey", true, maxKeyLen),
+		Sent:     o.sent("sent"),
+		Received: o.uint("received", true),
+	}
+	if o.err != nil {
+		return nil, o.err
+	}
+	return m, nil
+}
+
+// sent decodes a required, non-null object of destination → count.
+func (o *object) sent(name string) map[string]uint64 {
+	r, ok := o.raw(name)
+	if !ok {
+		o.fail(name, "required (an object, {} when empty)")
+		return nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(r, &raw); err != nil {
+		o.fail(name, "must be an object of destination to packet count")
+		return nil
+	}
+	if len(raw) > maxSentKeys {
+		o.fail(name, "more than %d destinations", maxSentKeys)
+		return nil
+	}
+	out := make(map[string]uint64, len(raw))
+	for k, v := range raw {
+		field := name + "[" + strconv.Quote(k) + "]"
+		if msg := checkText(k, true, maxSentKeyLen); msg != "" {
+			o.fail(field, "key %s", msg)
+			return nil
+		}
+		var n uint64
+		if err := json.Unmarshal(v, &n); err != nil {
+			o.fail(field, "must be a non-negative integer")
+			return nil
+		}
+		out[k] = n
+	}
+	return out
+}
+
+func (s *Server) handleMetricsPOST(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	m, err := decodeMetric(body)
+	if err != nil {
+		s.refuseMetric(w, &refusal{http.StatusBadRequest, "bad_request", err.Error()})
+		return
+	}
+	now := s.now()
+	line, err := json.Marshal(dirapi.PersistedMixMetric{
+		PubKey: m.PubKey, Sent: m.Sent, Received: m.Received, Timestamp: now.UnixNano(),
+	})
+	if err != nil {
+		s.log.Error("encode metric", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	if err := s.metrics.add(line, now); err != nil {
+		s.refuseMetric(w, errWindowFull)
+		return
+	}
+	s.hub.broadcast(line)
+	writeJSON(w, http.StatusCreated, okBody)
+}
+
+func (s *Server) refuseMetric(w http.ResponseWriter, r *refusal) {
+	s.prom.metricsRejected.WithLabelValues(r.reason).Inc()
+	s.log.Debug("metric refused", "reason", r.reason, "err", r.msg)
+	writeError(w, r.status, r.msg)
+}
+
+func (s *Server) handleMetricsGET(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.metrics.previous(s.now()))
+}
