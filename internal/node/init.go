@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package node
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// ErrExists is returned (wrapped) by Init when the id is already
+// initialised and Force is not set.
+var ErrExists = errors.New("node already initialised")
+
+// InitOptions are the arguments of Init.
+type InitOptions struct {
+	// Home is the $NYM_HOME root; empty means home.Root().
+	Home string
+	// ID names the node.
+	ID string
+	// Mode is what the node does; only ModeMixnode is implemented.
+	Mode Mode
+	// Host is the IP address the node announces to the network.
+	Host string
+	// ListenHost is the IP the listeners bind; empty means Host.
+	ListenHost string
+	// MixPort is the mixnet port (both bound and announced).
+	MixPort int
+	// HTTPPort is the HTTP API port; 0 picks a free port at each run.
+	HTTPPort int
+	// Layer is the mix layer 1..3; 0 picks one at random.
+	Layer int
+	// Directory is the directory's base URL.
+	Directory string
+	// Location is free text shown in the directory.
+	Location string
+	// Force rewrites the config of an existing id. Existing keys are
+	// always kept.
+	Force bool
+	// Rand is the randomness for keys and the layer; nil means crypto/rand.
+	Rand io.Reader
+	// Stdout receives a summary of what was written.
+	Stdout io.Writer
+}
+
+// Init writes the config and keys of a new node under
+// $NYM_HOME/nym-nodes/<id>/. Over an existing id it fails with ErrExists
+// unless Force is set; even then it keeps the existing keys and only
+// generates missing ones.
+func Init(opts InitOptions) (*Config, error) {
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	dir, err := nodeDir(opts.Home, opts.ID)
+	if err != nil {
+		return nil, err
+	}
+	switch opts.Mode {
+	case ModeMixnode:
+	case ModeEntryGateway, ModeExitGateway:
+		return nil, fmt.Errorf("mode %q is not yet implemented; use --mode %s", opts.Mode, ModeMixnode)
+	default:
+		return nil, fmt.Errorf("mode %q is not one of %v", opts.Mode, Modes)
+	}
+	host, err := netip.ParseAddr(opts.Host)
+	if err != nil {
+		return nil, fmt.Errorf("--host %q must be an IP address (Sphinx headers carry next hops as IPs)", opts.Host)
+	}
+	listen := opts.ListenHost
+	if listen == "" {
+		listen = host.String()
+	} else if _, err := netip.ParseAddr(listen); err != nil {
+		return nil, fmt.Errorf("--listen-host %q must be an IP address", listen)
+	}
+	if opts.MixPort < 1 || opts.MixPort > 65535 {
+		return nil, fmt.Errorf("--mix-port %d is outside 1..65535", opts.MixPort)
+	}
+	if opts.HTTPPort < 0 || opts.HTTPPort > 65535 {
+		return nil, fmt.Errorf("--http-port %d is outside 0..65535", opts.HTTPPort)
+	}
+	layer := opts.Layer
+	if layer == 0 {
+		if layer, err = randomLayer(opts.Rand); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Directory == "" {
+		opts.Directory = DefaultDirectory
+	}
+	mix := net.JoinHostPort(listen, strconv.Itoa(opts.MixPort))
+	cfg := &Config{
+		ID:        opts.ID,
+		Mode:      opts.Mode,
+		Location:  opts.Location,
+		Mixnet:    MixnetConfig{Listen: mix, Announce: net.JoinHostPort(host.String(), strconv.Itoa(opts.MixPort))},
+		HTTP:      HTTPConfig{Listen: net.JoinHostPort(listen, strconv.Itoa(opts.HTTPPort))},
+		Directory: DirectoryConfig{URL: opts.Directory},
+		Mixnode:   &MixnodeConfig{Layer: layer},
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	if dir.Exists() && !opts.Force {
+		return nil, fmt.Errorf("%w: %s exists; pass --force to rewrite the config (keys are kept)", ErrExists, dir.Config())
+	}
+	for _, d := range []string{string(dir), filepath.Dir(dir.Config()), filepath.Dir(dir.Keys("x")), filepath.Dir(dir.Data("x"))} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("init: %w", err)
+		}
+	}
+	generated, err := ensureKeys(dir, opts.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	text, err := cfg.Encode()
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(dir.Config(), text, 0o644); err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	keys, err := LoadKeys(dir)
+	if err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	w := out(opts.Stdout)
+	fmt.Fprintf(w, "Initialised %s %q (layer %d) in %s\n", cfg.Mode, cfg.ID, layer, dir)
+	if len(generated) < 2 {
+		fmt.Fprintf(w, "Kept the existing keys (generated: %v)\n", generated)
+	}
+	fmt.Fprintf(w, "identity key (ed25519): %s\nsphinx key (x25519):    %s\n", keys.IdentityPublic(), keys.SphinxPublic())
+	fmt.Fprintf(w, "mixnet: listen %s, announce %s; http: %s; directory: %s\n",
+		cfg.Mixnet.Listen, cfg.Mixnet.Announce, cfg.HTTP.Listen, cfg.Directory.URL)
+	fmt.Fprintf(w, "Start it with: nym-node run --id %s\n", cfg.ID)
+	return cfg, nil
+}
+
+// randomLayer returns a uniform layer in 1..DefaultLayers.
+func randomLayer(r io.Reader) (int, error) {
+	var b [1]byte
+	limit := 256 - 256%DefaultLayers // reject the biased tail
+	for range 64 {
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return 0, fmt.Errorf("pick a layer: %w", err)
+		}
+		if int(b[0]) < limit {
+			return 1 + int(b[0])%DefaultLayers, nil
+		}
+	}
+	return 0, errors.New("pick a layer: randomness source is stuck")
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nym-go/nym/internal/announce"
+	"github.com/nym-go/nym/internal/clock"
+	"github.com/nym-go/nym/internal/dirapi"
+	"github.com/nym-go/nym/internal/dirclient"
+	"github.com/nym-go/nym/internal/home"
+	"github.com/nym-go/nym/internal/nodehttp"
+)
+
+// Version is the software version a node announces.
+const Version = "0.1.0"
+
+// ShutdownTimeout bounds how long Run takes to stop once its context is
+// cancelled.
+const ShutdownTimeout = 5 * time.Second
+
+// RunOptions are the arguments of Run and CheckConfig.
+type RunOptions struct {
+	// Home is the $NYM_HOME root; empty means home.Root().
+	Home string
+	// ID names the node.
+	ID string
+	// Stdout receives the banner.
+	Stdout io.Writer
+	// Logger is the node's logger; nil discards logs.
+	Logger *slog.Logger
+	// Clock is the node's clock; nil means clock.Real().
+	Clock clock.Clock
+	// Ready, if set, is called once every listener is bound.
+	Ready func(Addrs)
+}
+
+// Addrs are the addresses a running node listens on and announces.
+type Addrs struct {
+	// MixnetListen is the bound mixnet listener.
+	MixnetListen net.Addr
+	// MixnetAnnounce is the address published in the directory.
+	MixnetAnnounce string
+	// HTTP is the bound HTTP API listener.
+	HTTP net.Addr
+}
+
+// CheckConfig loads the node's config strictly (unknown keys are errors)
+// and its keys, and reports the first problem.
+func CheckConfig(opts RunOptions) error {
+	dir, err := nodeDir(opts.Home, opts.ID)
+	if err != nil {
+		return err
+	}
+	if _, _, err := Load(dir.Config(), true); err != nil {
+		return err
+	}
+	if _, err := LoadKeys(dir); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Run runs the node until ctx is cancelled, then stops everything within
+// ShutdownTimeout. It returns nil after a cancellation, or the first error
+// that stopped a part of the node.
+func Run(ctx context.Context, opts RunOptions) error {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real()
+	}
+	dir, err := nodeDir(opts.Home, opts.ID)
+	if err != nil {
+		return err
+	}
+	cfg, unknown, err := Load(dir.Config(), false)
+	if err != nil {
+		return err
+	}
+	if len(unknown) > 0 {
+		opts.Logger.Warn("config has unknown keys; they are ignored (run with --check-config to see them as errors)",
+			"keys", strings.Join(unknown, ", "))
+	}
+	if cfg.Mode != ModeMixnode {
+		return fmt.Errorf("mode %q is not yet implemented", cfg.Mode)
+	}
+	keys, err := LoadKeys(dir)
+	if err != nil {
+		return fmt.Errorf("node %q: %w", cfg.ID, err)
+	}
+	return runMixnode(ctx, opts, dir, cfg, keys)
+}
+
+func runMixnode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, keys *KeySet) error {
+	log := opts.Logger.With("node", cfg.ID)
+	mixLn, err := net.Listen("tcp", cfg.Mixnet.Listen)
+	if err != nil {
+		return fmt.Errorf("mixnet listener: %w", err)
+	}
+	httpLn, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		mixLn.Close()
+		return fmt.Errorf("http listener: %w", err)
+	}
+	mix, err := newMixPipeline(cfg, keys, mixLn, opts.Clock, log)
+	if err != nil {
+		mixLn.Close()
+		httpLn.Close()
+		return err
+	}
+	announceHost, _ := netip.ParseAddrPort(cfg.Mixnet.Announce) // checked by Validate
+	api, err := nodehttp.New(nodehttp.Config{
+		Roles: nodehttp.Roles{MixnodeEnabled: true},
+		HostInformation: nodehttp.HostInformation{
+			IPAddress: []string{announceHost.Addr().String()},
+			Keys:      nodehttp.HostKeys{X25519Sphinx: keys.SphinxPublic()},
+			Mixnet:    nodehttp.Addresses{Listen: mixLn.Addr().String(), Announce: cfg.Mixnet.Announce},
+			HTTP:      nodehttp.Addresses{Listen: httpLn.Addr().String()},
+		},
+	}, nodehttp.Deps{Identity: keys.Identity, Stats: mix, Clock: opts.Clock, Logger: log.With("component", "http")})
+	if err != nil {
+		mixLn.Close()
+		httpLn.Close()
+		return err
+	}
+	var ann *announce.Announcer
+	if cfg.Directory.URL != "" {
+		dc, err := dirclient.New(cfg.Directory.URL, nil)
+		if err != nil {
+			mixLn.Close()
+			httpLn.Close()
+			return err
+		}
+		ann, err = announce.New(announce.Config{
+			PresenceInterval: cfg.Directory.PresenceInterval,
+			MetricsInterval:  cfg.Directory.MetricsInterval,
+		}, announce.Deps{
+			Directory: dc, Clock: opts.Clock, Logger: log.With("component", "announce"),
+			Presence: func() dirapi.Signable {
+				p := &dirapi.MixNodePresence{
+					Host: cfg.Mixnet.Announce, PubKey: keys.SphinxPublic(), Version: Version,
+					Location: cfg.Location, Layer: uint64(cfg.Mixnode.Layer),
+				}
+				dirapi.Sign(p, keys.Identity, opts.Clock.Now())
+				return p
+			},
+			Totals: mix.totals, PubKey: keys.SphinxPublic(),
+		})
+		if err != nil {
+			mixLn.Close()
+			httpLn.Close()
+			return err
+		}
+	}
+
+	addrs := Addrs{MixnetListen: mixLn.Addr(), MixnetAnnounce: cfg.Mixnet.Announce, HTTP: httpLn.Addr()}
+	printBanner(out(opts.Stdout), cfg, keys, addrs)
+	if opts.Ready != nil {
+		opts.Ready(addrs)
+	}
+
+	g := newGroup(ctx)
+	g.Go("mixnode", mix.Run)
+	g.Go("http", func(ctx context.Context) error {
+		return nodehttp.Serve(ctx, httpLn, api.Handler(), ShutdownTimeout/2)
+	})
+	g.Go("stats", api.Run)
+	if ann != nil {
+		g.Go("announce", ann.Run)
+	} else {
+		log.Warn("no directory.url configured: the node does not announce itself")
+	}
+	log.Info("nym-node running", "mode", cfg.Mode, "identity", keys.IdentityPublic())
+	err = g.Wait(ShutdownTimeout)
+	log.Info("nym-node stopped", "error", err)
+	return err
+}
+
+func printBanner(w io.Writer, cfg *Config, keys *KeySet, a Addrs) {
+	dirURL := cfg.Directory.URL
+	if dirURL == "" {
+		dirURL = "(none: not announcing)"
+	}
+	fmt.Fprintf(w, `nym-node %s: %s %q, layer %d
+  identity key (ed25519): %s
+  sphinx key (x25519):    %s
+  mixnet listen:          %s
+  mixnet announce:        %s
+  http api:               http://%s/api/v1/health
+  directory:              %s
+`, Version, cfg.Mode, cfg.ID, cfg.Mixnode.Layer, keys.IdentityPublic(), keys.SphinxPublic(),
+		a.MixnetListen, a.MixnetAnnounce, a.HTTP, dirURL)
+}
+
+// group runs named tasks; the first to fail cancels the others.
+type group struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+}
+
+func newGroup(parent context.Context) *group {
+	ctx, cancel := context.WithCancel(parent)
+	return &group{ctx: ctx, cancel: cancel}
+}
+
+// Go starts task; an error it returns (or its returning before the group
+// is cancelled) stops the group.
+func (g *group) Go(name string, task func(context.Context) error) {
+	g.wg.Go(func() {
+		err := task(g.ctx)
+		if err == nil && g.ctx.Err() == nil {
+			err = errors.New("stopped unexpectedly")
+		}
+		if err != nil {
+			g.once.Do(func() { g.err = fmt.Errorf("%s: %w", name, err) })
+		}
+		g.cancel()
+	})
+}
+
+// Wait waits for the group to be cancelled (by its parent or a failed
+// task), then up to timeout for every task to return. It returns the first
+// task error.
+func (g *group) Wait(timeout time.Duration) error {
+	<-g.ctx.Done()
+	done := make(chan struct{})
+	go func() { g.wg.Wait(); close(done) }()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		return fmt.Errorf("shutdown did not finish within %v", timeout)
+	}
+	return g.err
+}
