@@ -19,20 +19,23 @@ func cmdInit(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	var o node.InitOptions
 	var mode string
 	fs.StringVar(&o.ID, "id", "", "node id: the directory name under $NYM_HOME/nym-nodes/ (required)")
-	fs.StringVar(&mode, "mode", string(node.ModeMixnode), fmt.Sprintf("what the node does, one of %v (only mixnode is implemented yet)", node.Modes))
-	fs.StringVar(&o.Host, "host", "", "IP address the node announces to the network (required)")
-	fs.StringVar(&o.ListenHost, "listen-host", "", "IP address the listeners bind (default: --host; e.g. 0.0.0.0 behind NAT)")
+	fs.StringVar(&mode, "mode", string(node.ModeMixnode), fmt.Sprintf("what the node does, one of %v (gateway modes: config only, they do not run yet)", node.Modes))
+	fs.StringVar(&o.Host, "host", "", "IP address a mix node announces to the network (required for mixnode)")
+	fs.StringVar(&o.MixHost, "mix-host", "", "gateway: IP address announced to mix nodes (default: --host)")
+	fs.StringVar(&o.ClientsHost, "clients-host", "", "gateway: host (IP or DNS name) clients connect to (required for gateway modes)")
+	fs.IntVar(&o.ClientsPort, "clients-port", node.DefaultClientsPort, "gateway: TCP port of the client websocket")
+	fs.StringVar(&o.ListenHost, "listen-host", "", "IP address the listeners bind, e.g. 0.0.0.0 behind NAT (default: --host or --mix-host, and --clients-host for the client websocket)")
 	fs.IntVar(&o.MixPort, "mix-port", node.DefaultMixPort, "TCP port for mixnet packets, bound and announced")
 	fs.IntVar(&o.HTTPPort, "http-port", node.DefaultHTTPPort, "TCP port of the HTTP API (health, roles, stats, /metrics); 0 picks a free port")
-	fs.IntVar(&o.Layer, "layer", 0, fmt.Sprintf("mix layer 1..%d (default: chosen at random)", node.DefaultLayers))
+	fs.IntVar(&o.Layer, "layer", 0, fmt.Sprintf("mixnode: mix layer 1..%d (default: chosen uniformly at random)", node.DefaultLayers))
 	fs.StringVar(&o.Directory, "directory", node.DefaultDirectory, "base URL of the directory the node announces itself to")
 	fs.StringVar(&o.Location, "location", "", "free text shown in the directory, e.g. a city")
 	fs.BoolVar(&o.Force, "force", false, "rewrite the config of an existing id (keys are kept, never replaced)")
 	if code, ok := parse(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	if o.ID == "" || o.Host == "" {
-		fmt.Fprintln(stderr, "nym-node init: --id and --host are required")
+	if o.ID == "" || (o.Host == "" && o.MixHost == "") {
+		fmt.Fprintln(stderr, "nym-node init: --id and --host (or --mix-host for a gateway) are required")
 		return 2
 	}
 	o.Mode, o.Stdout = node.Mode(mode), stdout

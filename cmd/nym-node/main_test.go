@@ -30,7 +30,8 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("--help: %d %q", code, out)
 	}
 	flags := map[string][]string{
-		"init": {"-id", "-mode", "-host", "-listen-host", "-mix-port", "-http-port", "-layer", "-directory", "-location", "-force"},
+		"init": {"-id", "-mode", "-host", "-listen-host", "-mix-port", "-http-port", "-layer", "-directory", "-location", "-force",
+			"-mix-host", "-clients-host", "-clients-port"},
 		"run":  {"-id", "-check-config", "-log-level", "-log-format"},
 		"keys": {"-id"},
 	}
@@ -69,9 +70,12 @@ func TestInitKeysCheckConfig(t *testing.T) {
 	if code, _, errs := nymNode(ctx, "init", "--id", "m1", "--host", "127.0.0.1", "--force"); code != 0 {
 		t.Fatalf("init --force: %d %s", code, errs)
 	}
-	if code, _, errs := nymNode(ctx, "init", "--id", "g1", "--host", "127.0.0.1", "--mode", "entry-gateway"); code != 1 ||
-		!strings.Contains(errs, "not yet implemented") {
+	if code, _, errs := nymNode(ctx, "init", "--id", "g1", "--mode", "entry-gateway", "--mix-host", "127.0.0.1",
+		"--clients-host", "127.0.0.1"); code != 0 {
 		t.Fatalf("gateway init: %d %s", code, errs)
+	}
+	if code, _, errs := nymNode(ctx, "run", "--id", "g1"); code != 1 || !strings.Contains(errs, "not yet implemented") {
+		t.Fatalf("gateway run: %d %s", code, errs)
 	}
 	code, keys, _ := nymNode(ctx, "keys", "--id", "m1")
 	if code != 0 || !strings.Contains(out, strings.Split(keys, "\n")[0]) {

@@ -25,10 +25,19 @@ type InitOptions struct {
 	Home string
 	// ID names the node.
 	ID string
-	// Mode is what the node does; only ModeMixnode is implemented.
+	// Mode is what the node does. Init writes the config of every mode,
+	// but only ModeMixnode runs yet.
 	Mode Mode
-	// Host is the IP address the node announces to the network.
+	// Host is the IP address a mix node announces to the network.
 	Host string
+	// MixHost is the IP address a gateway announces to mix nodes; empty
+	// means Host.
+	MixHost string
+	// ClientsHost is the host (IP or DNS name) clients reach a gateway's
+	// websocket at.
+	ClientsHost string
+	// ClientsPort is a gateway's client websocket port.
+	ClientsPort int
 	// ListenHost is the IP the listeners bind; empty means Host.
 	ListenHost string
 	// MixPort is the mixnet port (both bound and announced).
@@ -62,16 +71,23 @@ func Init(opts InitOptions) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	hostFlag := "--host"
 	switch opts.Mode {
 	case ModeMixnode:
 	case ModeEntryGateway, ModeExitGateway:
-		return nil, fmt.Errorf("mode %q is not yet implemented; use --mode %s", opts.Mode, ModeMixnode)
+		hostFlag = "--mix-host"
+		if opts.MixHost != "" {
+			opts.Host = opts.MixHost
+		}
+		if opts.ClientsHost == "" {
+			return nil, fmt.Errorf("mode %s needs --clients-host", opts.Mode)
+		}
 	default:
 		return nil, fmt.Errorf("mode %q is not one of %v", opts.Mode, Modes)
 	}
 	host, err := netip.ParseAddr(opts.Host)
 	if err != nil {
-		return nil, fmt.Errorf("--host %q must be an IP address (Sphinx headers carry next hops as IPs)", opts.Host)
+		return nil, fmt.Errorf("%s %q must be an IP address (Sphinx headers carry next hops as IPs)", hostFlag, opts.Host)
 	}
 	listen := opts.ListenHost
 	if listen == "" {
@@ -86,7 +102,7 @@ func Init(opts InitOptions) (*Config, error) {
 		return nil, fmt.Errorf("--http-port %d is outside 0..65535", opts.HTTPPort)
 	}
 	layer := opts.Layer
-	if layer == 0 {
+	if layer == 0 && opts.Mode == ModeMixnode {
 		if layer, err = randomLayer(opts.Rand); err != nil {
 			return nil, err
 		}
@@ -102,7 +118,25 @@ func Init(opts InitOptions) (*Config, error) {
 		Mixnet:    MixnetConfig{Listen: mix, Announce: net.JoinHostPort(host.String(), strconv.Itoa(opts.MixPort))},
 		HTTP:      HTTPConfig{Listen: net.JoinHostPort(listen, strconv.Itoa(opts.HTTPPort))},
 		Directory: DirectoryConfig{URL: opts.Directory},
-		Mixnode:   &MixnodeConfig{Layer: layer},
+	}
+	if opts.Mode == ModeMixnode {
+		cfg.Mixnode = &MixnodeConfig{Layer: layer}
+	} else {
+		if opts.Layer != 0 {
+			return nil, fmt.Errorf("--layer is for mix nodes, not mode %s", opts.Mode)
+		}
+		if opts.ClientsPort < 1 || opts.ClientsPort > 65535 {
+			return nil, fmt.Errorf("--clients-port %d is outside 1..65535", opts.ClientsPort)
+		}
+		clientsListen := opts.ListenHost
+		if clientsListen == "" {
+			clientsListen = opts.ClientsHost
+		}
+		port := strconv.Itoa(opts.ClientsPort)
+		cfg.Gateway = &GatewayConfig{
+			ClientsListen:   net.JoinHostPort(clientsListen, port),
+			ClientsAnnounce: "ws://" + net.JoinHostPort(opts.ClientsHost, port),
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("init: %w", err)
@@ -131,7 +165,12 @@ func Init(opts InitOptions) (*Config, error) {
 		return nil, fmt.Errorf("init: %w", err)
 	}
 	w := out(opts.Stdout)
-	fmt.Fprintf(w, "Initialised %s %q (layer %d) in %s\n", cfg.Mode, cfg.ID, layer, dir)
+	if cfg.Mixnode != nil {
+		fmt.Fprintf(w, "Initialised %s %q (layer %d) in %s\n", cfg.Mode, cfg.ID, layer, dir)
+	} else {
+		fmt.Fprintf(w, "Initialised %s %q in %s (running this mode is not yet implemented)\n", cfg.Mode, cfg.ID, dir)
+		fmt.Fprintf(w, "clients: listen %s, announce %s\n", cfg.Gateway.ClientsListen, cfg.Gateway.ClientsAnnounce)
+	}
 	if len(generated) < 2 {
 		fmt.Fprintf(w, "Kept the existing keys (generated: %v)\n", generated)
 	}

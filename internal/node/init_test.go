@@ -121,7 +121,11 @@ func TestInitRejects(t *testing.T) {
 		edit func(*InitOptions)
 		want string
 	}{
-		{"gateway", func(o *InitOptions) { o.Mode = ModeEntryGateway }, "not yet implemented"},
+		{"gateway without clients host", func(o *InitOptions) { o.Mode, o.Layer = ModeEntryGateway, 0 }, "--clients-host"},
+		{"gateway with a layer", func(o *InitOptions) { o.Mode, o.ClientsHost = ModeEntryGateway, "127.0.0.1" }, "--layer"},
+		{"gateway mix host", func(o *InitOptions) {
+			o.Mode, o.Layer, o.ClientsHost, o.MixHost = ModeExitGateway, 0, "gw.example", "gw.example"
+		}, "--mix-host"},
 		{"mode", func(o *InitOptions) { o.Mode = "router" }, "not one of"},
 		{"host", func(o *InitOptions) { o.Host = "example.com" }, "must be an IP"},
 		{"id", func(o *InitOptions) { o.ID = "../x" }, "invalid id"},
@@ -204,4 +208,25 @@ func (r *prefixReader) Read(p []byte) (int, error) {
 		r.n++
 	}
 	return len(p), nil
+}
+
+func TestInitGatewayConfigOnly(t *testing.T) {
+	root := t.TempDir()
+	o := initOpts(root)
+	o.ID, o.Mode, o.Layer = "gw1", ModeEntryGateway, 0
+	o.Host, o.MixHost, o.ClientsHost, o.ClientsPort = "", "10.0.0.5", "gw.example.org", DefaultClientsPort
+	cfg, err := Init(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Mixnode != nil || cfg.Gateway == nil || cfg.Gateway.ClientsAnnounce != "ws://gw.example.org:9000" ||
+		cfg.Gateway.ClientsListen != "gw.example.org:9000" || cfg.Mixnet.Announce != "10.0.0.5:1789" {
+		t.Fatalf("gateway config = %+v %+v %+v", cfg, cfg.Gateway, cfg.Mixnet)
+	}
+	if err := CheckConfig(RunOptions{Home: root, ID: "gw1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Run(t.Context(), RunOptions{Home: root, ID: "gw1"}); err == nil || !strings.Contains(err.Error(), "not yet implemented") {
+		t.Fatalf("Run of a gateway: %v", err)
+	}
 }
