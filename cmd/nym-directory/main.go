@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+// Command nym-directory runs the network's directory: the presence and
+// PKI registry nodes announce themselves to, the topology clients read,
+// and the metrics stream dashboards watch. See docs/protocol/directory.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/nym-go/nym/internal/directory"
+	"github.com/nym-go/nym/internal/logging"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "nym-directory:", err)
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+const usage = `Usage: nym-directory [flags]
+
+Runs the directory: nodes POST their presence to it, clients GET the
+topology, mix nodes POST traffic metrics, and /ws streams those metrics.
+It keeps the REST API of the v0.5.0 Nym directory; presence is signed with
+the node's Ed25519 identity (see docs/protocol/directory.md). It stops
+cleanly on SIGINT or SIGTERM.
+
+Flags:
+`
+
+// run parses args, serves until ctx is cancelled and returns why it
+// stopped. It prints the address and routes to stdout, logs to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("nym-directory", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	var cfg directory.Config
+	fs.StringVar(&cfg.Listen, "listen", directory.DefaultListen,
+		"TCP `address` to serve HTTP on (host:port; port 0 picks a free one)")
+	fs.BoolVar(&cfg.AllowUnsigned, "allow-unsigned", false,
+		"accept unsigned presence, as v0.5.0-era nodes send it; it never replaces a record\n"+
+			"whose pubKey is bound to an identity (refused with 403). Without it: 401")
+	fs.DurationVar(&cfg.PresenceTTL, "presence-ttl", directory.DefaultPresenceTTL,
+		"how long a node stays in the topology after its last announcement")
+	fs.IntVar(&cfg.MaxLayers, "max-layers", directory.DefaultMaxLayers,
+		"highest mix `layer` a mix node may announce (layers are 1..max-layers)")
+	fs.DurationVar(&cfg.SignatureWindow, "signature-window", directory.DefaultSignatureWindow,
+		"how far a signed announcement's timestamp may be from this clock, either way")
+	fs.DurationVar(&cfg.TopologyMaxAge, "topology-max-age", directory.DefaultTopologyMaxAge,
+		"how stale lastSeen values in the served topology may be; other changes show at once")
+	fs.DurationVar(&cfg.BindingTTL, "binding-ttl", directory.DefaultBindingTTL,
+		"how long a pubKey stays bound to its identity after the last signed announcement")
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	logFormat := fs.String("log-format", logging.FormatText, "log `format`: text or json")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage // the flag package has printed the problem
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "nym-directory: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	log, err := logging.New(stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	srv, err := directory.New(cfg, directory.Deps{Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "nym-directory listening on %s (%s)\n", ln.Addr(), browseURL(ln.Addr()))
+	for _, r := range srv.Routes() {
+		fmt.Fprintf(stdout, "  %-34s %s\n", strings.TrimSuffix(r.Pattern, "{$}"), r.Doc)
+	}
+	return srv.Serve(ctx, ln)
+}
+
+// browseURL is the URL to open for a listener: localhost when it listens
+// on every address.
+func browseURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		_, port, _ := net.SplitHostPort(a.String())
+		return "http://localhost:" + port + "/"
+	}
+	return "http://" + tcp.String() + "/"
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nym-go/nym/internal/leaktest"
+)
+
+// run serves on a free port, prints its address and routes, answers the
+// healthcheck, and returns nil when its context is cancelled.
+func TestRun(t *testing.T) {
+	leaktest.Check(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--log-level", "debug", "--log-format", "json"}, outW, io.Discard)
+		outW.Close()
+	}()
+
+	lines := make(chan string, 100) // the scanner never waits, so run never blocks printing
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	var printed []string
+	timeout := time.After(10 * time.Second)
+	for len(printed) == 0 || !strings.Contains(printed[len(printed)-1], "/swagger/") {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("output ended early: %q", printed)
+			}
+			printed = append(printed, l)
+		case <-timeout:
+			t.Fatalf("no address and routes printed: %q", printed)
+		}
+	}
+	first := printed[0]
+	if !strings.HasPrefix(first, "nym-directory listening on 127.0.0.1:") {
+		t.Fatalf("first line %q", first)
+	}
+	url := strings.TrimSuffix(first[strings.Index(first, "(")+1:], ")")
+	text := strings.Join(printed, "\n")
+	for _, route := range []string{"GET /api/healthcheck", "POST /api/presence/mixnodes", "GET /api/presence/topology", "GET /ws", "GET /metrics"} {
+		if !strings.Contains(text, route) {
+			t.Errorf("routes printed lack %q:\n%s", route, text)
+		}
+	}
+
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Get(url + "api/healthcheck")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != `{"ok":true}` {
+		t.Fatalf("healthcheck: %d %s", resp.StatusCode, body)
+	}
+	tr.CloseIdleConnections()
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v after cancel", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not stop after cancel")
+	}
+}
+
+func TestFlags(t *testing.T) {
+	ctx := context.Background()
+	var stderr strings.Builder
+	if err := run(ctx, []string{"--help"}, io.Discard, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+	for _, f := range []string{"-listen", "-allow-unsigned", "-presence-ttl", "-max-layers", "-signature-window",
+		"-log-level", "-log-format", "-topology-max-age", "-binding-ttl"} {
+		if !strings.Contains(stderr.String(), f) {
+			t.Errorf("--help does not explain %s", f)
+		}
+	}
+	for _, args := range [][]string{
+		{"--no-such-flag"},
+		{"extra-argument"},
+		{"--max-layers", "x"},
+	} {
+		if err := run(ctx, args, io.Discard, io.Discard); !errors.Is(err, errUsage) {
+			t.Errorf("%q: %v, want a usage error", args, err)
+		}
+	}
+	for _, args := range [][]string{
+		{"--log-level", "loud"},
+		{"--log-format", "xml"},
+		{"--presence-ttl", "-1s"},
+		{"--listen", "256.0.0.1:99999"},
+	} {
+		if err := run(ctx, args, io.Discard, io.Discard); err == nil || errors.Is(err, errUsage) {
+			t.Errorf("%q: %v, want a configuration error", args, err)
+		}
+	}
+}
