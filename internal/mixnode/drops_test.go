@@ -4,8 +4,8 @@
 package mixnode_test
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"

@@ -240,7 +240,11 @@ func (n *Node) pump(ctx context.Context, f *forwarder, conn net.Conn, idle clock
 				err = flush()
 			}
 			if err != nil {
-				n.ctr.dropped[rUnreachable].Add(uint64(unflushed))
+				r := rUnreachable
+				if ctx.Err() != nil {
+					r = rShutdown // the shutdown deadline cut the write short
+				}
+				n.ctr.dropped[r].Add(uint64(unflushed))
 				return false, err
 			}
 		case <-idle.C():
