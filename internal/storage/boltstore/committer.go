@@ -150,6 +150,7 @@ func (s *Store) commit(batch []*op) []*op {
 			st.results[i] = result{err: err}
 		}
 	} else {
+		s.commits.Add(1)
 		s.publish(st)
 	}
 	for i, o := range batch {
