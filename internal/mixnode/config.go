@@ -67,8 +67,9 @@ type Config struct {
 	// connection is then closed and it is forgotten. 0 means
 	// DefaultIdleForwarder.
 	IdleForwarder time.Duration
-	// WriteTimeout bounds a batch of writes to a next hop; 0 means
-	// DefaultWriteTimeout.
+	// WriteTimeout bounds a batch of writes to a next hop: each batch has
+	// a deadline between 3/4 of it and all of it after the batch starts.
+	// 0 means DefaultWriteTimeout.
 	WriteTimeout time.Duration
 	// ShutdownGrace is how long forwarders keep writing after shutdown
 	// starts; 0 means DefaultShutdownGrace. It must be under 5 s.

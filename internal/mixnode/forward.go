@@ -215,9 +215,14 @@ func (n *Node) pump(ctx context.Context, f *forwarder, conn net.Conn, idle clock
 	stop := context.AfterFunc(ctx, func() { dl.shutdown(n.clk.Now().Add(n.cfg.ShutdownGrace)) })
 	defer stop()
 	unflushed := 0
+	var deadlineSet time.Time
 	write := func(pk *packet) error {
-		if unflushed == 0 {
-			dl.batch(n.clk.Now().Add(n.cfg.WriteTimeout))
+		// Each batch gets a deadline at least 3/4 WriteTimeout away;
+		// refreshing it only when a quarter has passed saves a timer
+		// update per batch when batches are small.
+		if now := n.clk.Now(); unflushed == 0 && now.Sub(deadlineSet) >= n.cfg.WriteTimeout/4 {
+			dl.batch(now.Add(n.cfg.WriteTimeout))
+			deadlineSet = now
 		}
 		unflushed++
 		err := w.WriteFrame(pk.size, pk.buf)
