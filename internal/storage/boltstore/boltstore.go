@@ -56,11 +56,13 @@ const (
 	DefaultLockTimeout = time.Second
 	// DefaultPageSize is the page size of a new file.
 	DefaultPageSize = 8192
-	// expireChunk is the most messages one Expire transaction deletes.
-	expireChunk = 10_000
 	// layoutVersion is the "version" value in the meta bucket.
 	layoutVersion = 1
 )
+
+// expireChunk is the most messages one Expire transaction deletes; tests
+// lower it.
+var expireChunk = 10_000
 
 // ErrLocked means another process (or another Store in this process) has
 // the database open.

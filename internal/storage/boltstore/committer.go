@@ -4,6 +4,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"time"
@@ -297,7 +298,7 @@ func (s *Store) applyExpire(st *txState, i int, o *op) error {
 		if beU64(k) >= cutoff {
 			break
 		}
-		keys = append(keys, k)
+		keys = append(keys, bytes.Clone(k))
 	}
 	n := 0
 	for _, k := range keys {

@@ -96,11 +96,11 @@ func (s *Store) Fetch(ctx context.Context, client storage.ClientID, after uint64
 		if b == nil {
 			return nil
 		}
-		c := b.Cursor()
-		k, v := c.Seek(be64(after + 1))
 		if after == ^uint64(0) {
 			return nil
 		}
+		c := b.Cursor()
+		k, v := c.Seek(be64(after + 1))
 		for ; k != nil && len(out) < max; k, v = c.Next() {
 			if len(k) != 8 || len(v) < 8 {
 				return fmt.Errorf("corrupt message %x of client %x", k, client[:8])
@@ -141,7 +141,7 @@ func (s *Store) Delete(ctx context.Context, client storage.ClientID, ids []uint6
 }
 
 // Expire deletes messages stored before now-retention, in transactions of
-// at most 10,000 messages, and returns how many.
+// at most 10,000 messages each, and returns how many.
 func (s *Store) Expire(ctx context.Context, now time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("boltstore: expire: %w", err)

@@ -187,3 +187,38 @@ func (b *safeBuffer) String() string {
 }
 
 func (b *safeBuffer) lines() int { return strings.Count(b.String(), "\n") }
+
+// TestExpireInChunks expires more messages than one transaction takes.
+func TestExpireInChunks(t *testing.T) {
+	leaktest.Check(t)
+	defer boltstore.SetExpireChunk(3)()
+	clk := clocktest.NewFake(storagetest.Epoch)
+	s := mustOpen(t, filepath.Join(t.TempDir(), "inbox.db"),
+		boltstore.Config{Limits: storage.Limits{Retention: time.Hour}}, boltstore.Deps{Clock: clk})
+	ctx := context.Background()
+	for i := range 10 {
+		if _, err := s.Put(ctx, storagetest.Client(i%3), []byte("m")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(time.Minute)
+	keep, err := s.Put(ctx, storagetest.Client(0), []byte("newer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.Commits()
+	n, err := s.Expire(ctx, storagetest.Epoch.Add(time.Hour+time.Second))
+	if err != nil || n != 10 {
+		t.Fatalf("Expire = %d, %v; want 10", n, err)
+	}
+	if c := s.Commits() - before; c != 4 {
+		t.Fatalf("Expire used %d transactions, want 4 of at most 3 messages", c)
+	}
+	ms, err := s.Fetch(ctx, storagetest.Client(0), 0, 100)
+	if err != nil || len(ms) != 1 || ms[0].ID != keep.ID {
+		t.Fatalf("after expiry client 0 has %v, %v; want only the newer message", ms, err)
+	}
+	if tot := s.Totals(); tot.Messages != 1 || tot.Clients != 1 || tot.Expired != 10 {
+		t.Fatalf("Totals = %+v", tot)
+	}
+}
