@@ -165,6 +165,9 @@ func (s *Store) Expire(ctx context.Context, now time.Time) (int, error) {
 		r := <-ch
 		total += r.n
 		if r.err != nil || !r.more {
+			if total > 0 {
+				s.deps.Logger.Info("inbox retention: expired messages", "count", total, "stored_before", cutoff)
+			}
 			return total, r.err
 		}
 	}

@@ -212,6 +212,9 @@ func (s *Store) Expire(ctx context.Context, now time.Time) (int, error) {
 		n += s.removeLocked(c, func(m storage.Message) bool { return m.Stored.Before(cutoff) })
 	}
 	s.totals.Expired += uint64(n)
+	if n > 0 {
+		s.deps.Logger.Info("inbox retention: expired messages", "count", n, "stored_before", cutoff)
+	}
 	return n, nil
 }
 
