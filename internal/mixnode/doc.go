@@ -44,6 +44,9 @@
 //   - Delay queue (internal/delayq, Config.DelayCapacity). A packet is
 //     released at receive time + header delay on the injected clock. Full
 //     policy: drop the newest, counted queue_full; Schedule never blocks.
+//     A packet whose release time has already passed when it is unwrapped
+//     (a zero delay) skips this stage and the router and goes straight to
+//     its forwarder, saving two goroutine hand-offs.
 //   - Released channel (chan, 256) read by one router goroutine. The
 //     Scheduler blocks on it, but the router never blocks: it only does
 //     non-blocking sends to forwarder queues.

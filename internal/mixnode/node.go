@@ -211,8 +211,17 @@ func (n *Node) process(pk *packet, final *sphinx.Unwrapped) {
 		return
 	}
 	pk.hop = u.NextHop
-	// Release at receive time + delay: subtract the time spent so far.
-	switch err := n.sched.Schedule(pk, u.Delay-n.clk.Now().Sub(pk.recv)); {
+	// Release at receive time + delay: subtract the time spent so far. A
+	// packet already due skips the delay queue and its two goroutine
+	// hand-offs (the queue would release it at once anyway).
+	wait := u.Delay - n.clk.Now().Sub(pk.recv)
+	if wait <= 0 {
+		if r, err := n.fwds.enqueue(pk); err != nil {
+			n.dropPacket(pk, r)
+		}
+		return
+	}
+	switch err := n.sched.Schedule(pk, wait); {
 	case err == nil:
 	case errors.Is(err, delayq.ErrFull):
 		n.dropPacket(pk, rQueueFull)
