@@ -32,6 +32,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -50,8 +51,12 @@ func main() {
 	rate := flag.Int("rate", 5000, "packets/s in the latency phase")
 	duration := flag.Duration("duration", 4*time.Second, "length of the latency phase")
 	base := flag.Bool("baseline", false, "measure the control relay (see baseline.go) instead of the node")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the throughput and latency phases to this file")
 	flag.Parse()
 	var err error
+	if *cpuprofile != "" {
+		profile = *cpuprofile
+	}
 	if *child {
 		err = runChild(*idle)
 	} else {
@@ -62,6 +67,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// profile is the -cpuprofile file.
+var profile string
 
 // sink counts the frames the node forwards and records when each arrived,
 // in nanoseconds since base on the monotonic clock.
@@ -166,6 +174,17 @@ func run(nTput, rate int, duration, idle time.Duration, base bool) error {
 		go func() { runDone <- node.Run(ctx) }()
 	}
 
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	tput, err := throughput(s, nodeLn.Addr().String(), w.pkts[:nTput])
 	if err != nil {
 		return err

@@ -167,3 +167,20 @@ func TestUnreachableNextHop(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxConns checks that a connection beyond Config.MaxConns is closed
+// at once and counted, and that the open one keeps working.
+func TestMaxConns(t *testing.T) {
+	h, m, gw, got := pair(t, mixnode.Config{MaxConns: 1})
+	first := h.dial(m)
+	waitFor(t, "the first connection", func() bool { return m.Stats().Connections == 1 })
+	second := h.dial(m)
+	if _, err := io.ReadAll(second); err != nil {
+		t.Fatalf("reading the refused connection: %v", err)
+	}
+	if st := m.Stats(); st.RefusedConns != 1 || st.Connections != 1 {
+		t.Fatalf("stats: %+v", st)
+	}
+	send(t, first, h.packet([]sphinx.Hop{m.hop(0), gw.hop(0)}, []byte("still served")))
+	expect(t, got, "still served")
+}
