@@ -32,6 +32,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -185,10 +186,14 @@ func run(nTput, rate int, duration, idle time.Duration, base bool) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 	tput, err := throughput(s, nodeLn.Addr().String(), w.pkts[:nTput])
 	if err != nil {
 		return err
 	}
+	runtime.ReadMemStats(&ms1)
+	allocs := float64(ms1.Mallocs-ms0.Mallocs) / float64(nTput)
 	lat, lost, err := latency(s, nodeLn.Addr().String(), w.pkts[nTput:], nTput, rate)
 	if err != nil {
 		return err
@@ -208,7 +213,7 @@ func run(nTput, rate int, duration, idle time.Duration, base bool) error {
 		return err
 	}
 
-	fmt.Printf("throughput: %.0f packets/s forwarded (%d packets over 2 connections, window p10..p90 of arrivals)\n", tput, nTput)
+	fmt.Printf("throughput: %.0f packets/s forwarded (%d packets over 2 connections, window p10..p90 of arrivals); %.2f allocations/packet in the whole process\n", tput, nTput, allocs)
 	fmt.Printf("latency at %d packets/s for %v: p50 %v  p99 %v  p99.9 %v  max %v  (%d sent, %d lost)\n",
 		rate, duration, pct(lat, 0.50), pct(lat, 0.99), pct(lat, 0.999), pct(lat, 1), nLat, lost)
 	fmt.Printf("idle RSS: %.1f MiB (child process, default config, idle %v)\n", float64(rss)/1024, idle)

@@ -153,3 +153,36 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("New without a listener succeeded")
 	}
 }
+
+// TestSendBeforeRun checks that packets given to Send before Run wait in
+// the forwarder's queue and leave once Run starts.
+func TestSendBeforeRun(t *testing.T) {
+	h := newMemHarness(t)
+	final, got := sink(t, h.clk)
+	gw := h.start("10.0.9.1:1789", mixnode.Config{}, final)
+	ln := h.listen("10.0.1.1:1789")
+	key, _ := sphinx.GenerateKey(h.rng)
+	n, err := mixnode.New(mixnode.Config{}, mixnode.Deps{Key: key, Listener: ln, Dialer: h.dialer, Clock: h.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A packet whose first hop is the gateway, handed over as a gateway
+	// injects a client's packet.
+	if err := n.Send(gw.addr, sphinx.Regular, h.packet([]sphinx.Hop{gw.hop(0)}, []byte("early"))); err != nil {
+		t.Fatal(err)
+	}
+	if st := n.Stats(); st.Queued.Forwarding != 1 {
+		t.Fatalf("queued before Run: %+v", st.Queued)
+	}
+	ctx, cancel := context.WithCancel(h.ctx)
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	expect(t, got, "early")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Run(context.Background()); err == nil {
+		t.Error("a second Run succeeded")
+	}
+}
