@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -78,7 +80,7 @@ func run(n, size, producers, clients int, async bool, dir string, cfg boltstore.
 	}
 	var next, failed atomic.Int64
 	var wg sync.WaitGroup
-	cpu0 := cpuTime()
+	cpu0, w0 := cpuTime(), writtenBytes()
 	start := time.Now()
 	for range producers {
 		wg.Go(func() {
@@ -95,7 +97,7 @@ func run(n, size, producers, clients int, async bool, dir string, cfg boltstore.
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu := cpuTime() - cpu0
+	cpu, written := cpuTime()-cpu0, writtenBytes()-w0
 	commits := s.Commits()
 	tot := s.Totals()
 	if err := s.Close(); err != nil {
@@ -117,6 +119,7 @@ func run(n, size, producers, clients int, async bool, dir string, cfg boltstore.
 	fmt.Printf("commits: %d (%.0f/s, each 2 fdatasync), mean batch %.1f ops\n",
 		commits, float64(commits)/secs, float64(tot.Stored)/max(float64(commits), 1))
 	fmt.Printf("process CPU: %v (%.1f µs/msg)\n", cpu.Round(time.Millisecond), float64(cpu.Microseconds())/max(float64(tot.Stored), 1))
+	fmt.Printf("written by the process: %.0f MB (%.1f KiB/msg)\n", float64(written)/1e6, float64(written)/1024/max(float64(tot.Stored), 1))
 	fmt.Printf("failed: %d (refused busy %d); file %.1f MB in %s\n", failed.Load(), tot.RefusedBusy, float64(fileSize)/1e6, dir)
 	return nil
 }
@@ -147,4 +150,20 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// writtenBytes returns the bytes this process has passed to write system
+// calls (wchar in /proc/self/io), or 0 where that file does not exist.
+func writtenBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
 }

@@ -5,12 +5,10 @@ package boltstore
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/nym-go/nym/internal/storage"
 )
@@ -104,14 +102,14 @@ func (s *Store) gather(batch []*op) []*op {
 
 // txState is one transaction's view of the ops applied so far.
 type txState struct {
-	tx      *bolt.Tx
-	msgs    *bolt.Bucket
-	exp     *bolt.Bucket
-	now     time.Time
-	usage   map[storage.ClientID]storage.Usage // new usage of touched clients
-	boxes   map[storage.ClientID]*bolt.Bucket
-	results []result
-	totals  storage.Totals // counter deltas
+	msgs       *bolt.Bucket
+	now        uint64                             // stored time for this batch
+	lastStored uint64                             // newest stored time after the batch
+	usage      map[storage.ClientID]storage.Usage // usage of touched clients
+	added      []added
+	removed    map[storage.ClientID]map[uint64]bool
+	results    []result
+	totals     storage.Totals // counter deltas
 }
 
 // commit applies batch in one transaction, then completes every op, and
@@ -120,14 +118,19 @@ func (s *Store) commit(batch []*op) []*op {
 	if len(batch) == 0 {
 		return batch
 	}
+	// Stored times never decrease with the ID, so Expire can stop at the
+	// first message that is new enough.
+	now := max(unixNano(s.deps.Clock.Now()), s.lastStored)
 	st := &txState{
-		now:     s.deps.Clock.Now(),
-		usage:   map[storage.ClientID]storage.Usage{},
-		boxes:   map[storage.ClientID]*bolt.Bucket{},
-		results: make([]result, len(batch)),
+		now:        now,
+		lastStored: s.lastStored,
+		usage:      map[storage.ClientID]storage.Usage{},
+		removed:    map[storage.ClientID]map[uint64]bool{},
+		results:    make([]result, len(batch)),
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		st.tx, st.msgs, st.exp = tx, tx.Bucket(bMsgs), tx.Bucket(bExp)
+		st.msgs = tx.Bucket(bMsgs)
+		st.msgs.FillPercent = 1.0 // IDs are appended in increasing order
 		for i, o := range batch {
 			var err error
 			switch o.kind {
@@ -142,7 +145,7 @@ func (s *Store) commit(batch []*op) []*op {
 				return err
 			}
 		}
-		return s.writeUsage(st)
+		return nil
 	})
 	if err != nil {
 		s.deps.Logger.Error("inbox commit failed", "ops", len(batch), "err", err)
@@ -163,125 +166,86 @@ func (s *Store) commit(batch []*op) []*op {
 	return batch[:0]
 }
 
-// publish makes a committed transaction's usage and counters visible.
-func (s *Store) publish(st *txState) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c, u := range st.usage {
-		old, had := s.usage[c]
-		s.totals.Messages += int64(u.Messages - old.Messages)
-		s.totals.Bytes += u.Bytes - old.Bytes
-		switch {
-		case u.Messages == 0 && had:
-			delete(s.usage, c)
-		case u.Messages > 0:
-			s.usage[c] = u
-		}
-	}
-	s.totals.Clients = len(s.usage)
-	d := st.totals
-	s.totals.Stored += d.Stored
-	s.totals.Deleted += d.Deleted
-	s.totals.Expired += d.Expired
-	s.totals.RefusedMessages += d.RefusedMessages
-	s.totals.RefusedBytes += d.RefusedBytes
-}
-
 // usageOf returns client's usage as of the ops applied so far. Only the
-// committer writes s.usage, so it reads it without the lock.
+// committer writes s.boxes, so it reads them without the lock.
 func (s *Store) usageOf(st *txState, c storage.ClientID) storage.Usage {
 	if u, ok := st.usage[c]; ok {
 		return u
 	}
-	return s.usage[c]
+	return s.boxes[c].usage()
 }
 
-// box returns client's message bucket, creating it if create is set; nil
-// if it does not exist.
-func (st *txState) box(c storage.ClientID, create bool) (*bolt.Bucket, error) {
-	if b := st.boxes[c]; b != nil {
-		return b, nil
+// remove records that a message of c of the given size is gone.
+func (st *txState) remove(c storage.ClientID, id uint64, size int, u storage.Usage) storage.Usage {
+	ids := st.removed[c]
+	if ids == nil {
+		ids = map[uint64]bool{}
+		st.removed[c] = ids
 	}
-	b := st.msgs.Bucket(c[:])
-	if b == nil && create {
-		var err error
-		if b, err = st.msgs.CreateBucket(c[:]); err != nil {
-			return nil, fmt.Errorf("create bucket: %w", err)
-		}
-	}
-	if b != nil {
-		b.FillPercent = 0.95 // keys are appended in increasing order
-		st.boxes[c] = b
-	}
-	return b, nil
+	ids[id] = true
+	u.Messages--
+	u.Bytes -= int64(size)
+	st.usage[c] = u
+	return u
 }
 
 func (s *Store) applyPut(st *txState, i int, o *op) error {
 	u := s.usageOf(st, o.client)
-	if err := s.cfg.Limits.Admit(u, len(o.data)); err != nil {
+	err := s.cfg.Limits.Admit(u, len(o.data))
+	if err == nil && len(o.data) > MaxMessageSize {
+		err = fmt.Errorf("%w (message of %d bytes, the store takes at most %d)",
+			storage.ErrQuotaBytes, len(o.data), MaxMessageSize)
+	}
+	if err != nil {
 		if storage.IsQuotaMessages(err) {
 			st.totals.RefusedMessages++
 		} else {
 			st.totals.RefusedBytes++
 		}
-		if s.logs.Allow(o.client, st.now) {
+		if s.logs.Allow(o.client, time.Unix(0, int64(st.now))) {
 			s.deps.Logger.Warn("inbox limit reached; refusing new messages for this client",
 				"client", fmt.Sprintf("%x", o.client[:8]), "err", err)
 		}
 		st.results[i].err = fmt.Errorf("boltstore: put: %w", err)
 		return nil
 	}
-	b, err := st.box(o.client, true)
-	if err != nil {
-		return err
-	}
 	id, err := st.msgs.NextSequence()
 	if err != nil {
 		return fmt.Errorf("next id: %w", err)
 	}
-	stored := unixNano(st.now)
-	val := make([]byte, 8+len(o.data))
-	putU64(val, stored)
-	copy(val[8:], o.data)
-	if err := b.Put(be64(id), val); err != nil {
+	val := make([]byte, headerLen+len(o.data))
+	copy(val, o.client[:])
+	putU64(val[32:], st.now)
+	copy(val[headerLen:], o.data)
+	if err := st.msgs.Put(be64(id), val); err != nil {
 		return fmt.Errorf("put message: %w", err)
-	}
-	if err := st.exp.Put(expKey(stored, o.client, id), []byte{}); err != nil {
-		return fmt.Errorf("put expiry: %w", err)
 	}
 	u.Messages++
 	u.Bytes += int64(len(o.data))
 	st.usage[o.client] = u
+	st.added = append(st.added, added{client: o.client, e: entry{id: id, size: uint32(len(o.data))}})
+	st.lastStored = st.now
 	st.totals.Stored++
-	st.results[i].msg = storage.Message{ID: id, Stored: time.Unix(0, int64(stored)), Data: o.data}
+	st.results[i].msg = storage.Message{ID: id, Stored: time.Unix(0, int64(st.now)), Data: o.data}
 	return nil
 }
 
 func (s *Store) applyDelete(st *txState, i int, o *op) error {
-	b, err := st.box(o.client, false)
-	if err != nil || b == nil {
-		return err
-	}
 	u := s.usageOf(st, o.client)
 	n := 0
 	for _, id := range o.ids {
 		key := be64(id)
-		v := b.Get(key)
-		if len(v) < 8 {
-			continue
+		v := st.msgs.Get(key)
+		if len(v) < headerLen || !bytes.Equal(v[:32], o.client[:]) {
+			continue // unknown, already deleted, or another client's
 		}
-		stored, size := beU64(v), len(v)-8
-		if err := b.Delete(key); err != nil {
+		size := len(v) - headerLen
+		if err := st.msgs.Delete(key); err != nil {
 			return fmt.Errorf("delete message: %w", err)
 		}
-		if err := st.exp.Delete(expKey(stored, o.client, id)); err != nil {
-			return fmt.Errorf("delete expiry: %w", err)
-		}
-		u.Messages--
-		u.Bytes -= int64(size)
+		u = st.remove(o.client, id, size, u)
 		n++
 	}
-	st.usage[o.client] = u
 	st.totals.Deleted += uint64(n)
 	st.results[i].n = n
 	return nil
@@ -289,74 +253,31 @@ func (s *Store) applyDelete(st *txState, i int, o *op) error {
 
 func (s *Store) applyExpire(st *txState, i int, o *op) error {
 	cutoff := unixNano(o.cutoff)
-	var keys [][]byte
-	c := st.exp.Cursor()
-	for k, _ := c.First(); k != nil && len(keys) < expireChunk; k, _ = c.Next() {
-		if len(k) != 48 {
-			return fmt.Errorf("corrupt expiry key %x", k)
-		}
-		if beU64(k) >= cutoff {
-			break
-		}
-		keys = append(keys, bytes.Clone(k))
+	type victim struct {
+		key    []byte
+		client storage.ClientID
+		size   int
 	}
-	n := 0
-	for _, k := range keys {
-		client := storage.ClientID(k[8:40])
-		if b, err := st.box(client, false); err != nil {
-			return err
-		} else if b != nil {
-			if v := b.Get(k[40:]); len(v) >= 8 {
-				if err := b.Delete(k[40:]); err != nil {
-					return fmt.Errorf("expire message: %w", err)
-				}
-				u := s.usageOf(st, client)
-				u.Messages--
-				u.Bytes -= int64(len(v) - 8)
-				st.usage[client] = u
-				n++
-			}
+	var victims []victim
+	c := st.msgs.Cursor()
+	for k, v := c.First(); k != nil && len(victims) < expireChunk; k, v = c.Next() {
+		if len(k) != 8 || len(v) < headerLen {
+			return fmt.Errorf("corrupt message record %x", k)
 		}
-		if err := st.exp.Delete(k); err != nil {
-			return fmt.Errorf("expire index: %w", err)
+		if beU64(v[32:40]) >= cutoff {
+			break // stored times never decrease with the ID
 		}
+		victims = append(victims, victim{bytes.Clone(k), storage.ClientID(v[:32]), len(v) - headerLen})
 	}
-	st.totals.Expired += uint64(n)
-	st.results[i] = result{n: n, more: len(keys) == expireChunk}
+	for _, vc := range victims {
+		if err := st.msgs.Delete(vc.key); err != nil {
+			return fmt.Errorf("expire message: %w", err)
+		}
+		st.remove(vc.client, beU64(vc.key), vc.size, s.usageOf(st, vc.client))
+	}
+	st.totals.Expired += uint64(len(victims))
+	st.results[i] = result{n: len(victims), more: len(victims) == expireChunk}
 	return nil
-}
-
-// writeUsage stores the touched clients' usage records, and removes the
-// record and message bucket of clients left with nothing.
-func (s *Store) writeUsage(st *txState) error {
-	ub := st.tx.Bucket(bUsage)
-	for c, u := range st.usage {
-		if u.Messages <= 0 {
-			if err := ub.Delete(c[:]); err != nil {
-				return fmt.Errorf("delete usage: %w", err)
-			}
-			if err := st.msgs.DeleteBucket(c[:]); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-				return fmt.Errorf("delete bucket: %w", err)
-			}
-			continue
-		}
-		v := make([]byte, 16)
-		putU64(v, uint64(u.Messages))
-		putU64(v[8:], uint64(u.Bytes))
-		if err := ub.Put(c[:], v); err != nil {
-			return fmt.Errorf("put usage: %w", err)
-		}
-	}
-	return nil
-}
-
-// expKey is the retention index key of one message.
-func expKey(stored uint64, c storage.ClientID, id uint64) []byte {
-	k := make([]byte, 48)
-	putU64(k, stored)
-	copy(k[8:40], c[:])
-	putU64(k[40:], id)
-	return k
 }
 
 // unixNano returns t as unsigned Unix nanoseconds, clamping times before

@@ -4,6 +4,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -78,7 +79,9 @@ func (s *Store) enqueue(ctx context.Context, what string, o *op) error {
 }
 
 // Fetch returns up to max messages of client with ID > after, in arrival
-// order.
+// order. It takes the IDs from the in-memory index and reads the messages
+// in one read transaction; a message deleted in between is skipped and
+// the next IDs are taken instead.
 func (s *Store) Fetch(ctx context.Context, client storage.ClientID, after uint64, max int) ([]storage.Message, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("boltstore: fetch: %w", err)
@@ -92,24 +95,28 @@ func (s *Store) Fetch(ctx context.Context, client storage.ClientID, after uint64
 		return out, nil
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bMsgs).Bucket(client[:])
-		if b == nil {
-			return nil
-		}
-		if after == ^uint64(0) {
-			return nil
-		}
-		c := b.Cursor()
-		k, v := c.Seek(be64(after + 1))
-		for ; k != nil && len(out) < max; k, v = c.Next() {
-			if len(k) != 8 || len(v) < 8 {
-				return fmt.Errorf("corrupt message %x of client %x", k, client[:8])
+		msgs := tx.Bucket(bMsgs)
+		for len(out) < max {
+			s.mu.Lock()
+			ids := s.boxes[client].after(after, max-len(out))
+			s.mu.Unlock()
+			if len(ids) == 0 {
+				return nil
 			}
-			out = append(out, storage.Message{
-				ID:     beU64(k),
-				Stored: time.Unix(0, int64(beU64(v))),
-				Data:   slices.Clone(v[8:]),
-			})
+			for _, id := range ids {
+				v := msgs.Get(be64(id))
+				if len(v) < headerLen || !bytes.Equal(v[:32], client[:]) {
+					// Deleted since, or committed after this transaction
+					// began (then it and every later ID are missing).
+					continue
+				}
+				out = append(out, storage.Message{
+					ID:     id,
+					Stored: time.Unix(0, int64(beU64(v[32:40]))),
+					Data:   bytes.Clone(v[headerLen:]),
+				})
+			}
+			after = ids[len(ids)-1]
 		}
 		return nil
 	})
@@ -181,7 +188,7 @@ func (s *Store) Usage(client storage.ClientID) (storage.Usage, error) {
 	defer s.closeMu.RUnlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.usage[client], nil
+	return s.boxes[client].usage(), nil
 }
 
 // Totals reports totals over all clients and the counters since Open.

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/clock"
 	"github.com/nym-go/nym/internal/clock/clocktest"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/storage"
@@ -220,5 +221,54 @@ func TestExpireInChunks(t *testing.T) {
 	}
 	if tot := s.Totals(); tot.Messages != 1 || tot.Clients != 1 || tot.Expired != 10 {
 		t.Fatalf("Totals = %+v", tot)
+	}
+}
+
+// backClock is a clock whose time the test sets, backwards too.
+type backClock struct {
+	clock.Clock
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *backClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *backClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// TestClockStepsBack checks that a clock stepping back never makes a newer
+// message look older than an earlier one, so retention (which scans from
+// the oldest ID) stays correct.
+func TestClockStepsBack(t *testing.T) {
+	leaktest.Check(t)
+	t0 := storagetest.Epoch
+	clk := &backClock{Clock: clock.Real(), now: t0.Add(time.Hour)}
+	s := mustOpen(t, filepath.Join(t.TempDir(), "inbox.db"),
+		boltstore.Config{Limits: storage.Limits{Retention: time.Hour}}, boltstore.Deps{Clock: clk})
+	ctx := context.Background()
+	first, err := s.Put(ctx, storagetest.Client(1), []byte("first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.set(t0) // one hour back
+	second, err := s.Put(ctx, storagetest.Client(2), []byte("second"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Stored.Before(first.Stored) {
+		t.Fatalf("second message stored at %v, before the first at %v", second.Stored, first.Stored)
+	}
+	if n, err := s.Expire(ctx, t0.Add(2*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("Expire at the cutoff = %d, %v; want 0", n, err)
+	}
+	if n, err := s.Expire(ctx, t0.Add(2*time.Hour+1)); err != nil || n != 2 {
+		t.Fatalf("Expire after the cutoff = %d, %v; want both", n, err)
 	}
 }
