@@ -33,8 +33,9 @@
 // The per-client view lives in memory: for each client, the IDs and sizes
 // of its messages in order (about 16 bytes per stored message, under 1% of
 // the data). Open rebuilds it with one sequential scan of the messages, so
-// opening takes time proportional to the inbox size (about 1 s per GB read
-// from the page cache or disk here). Quota checks and Usage read it and
+// opening takes time proportional to the inbox size (60 ms for 100,000
+// messages of 2 KiB, 286 MB, from a warm page cache here; reading a cold
+// file is bounded by the disk). Quota checks and Usage read the index and
 // cost no disk access; Fetch reads it to find the IDs, then the values.
 package boltstore
 
