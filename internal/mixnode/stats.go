@@ -63,8 +63,9 @@ type Stats struct {
 	// Received counts packets read off inbound connections.
 	Received uint64
 	// Sent counts packets written, by next hop "ip:port". A packet counts
-	// once its frame has been handed to the connection (at the latest on
-	// the flush that follows it).
+	// once the flush that carries its frame to the connection succeeds
+	// (a forwarder flushes when its queue empties, or every 64 frames);
+	// frames lost with a failed write count as unreachable instead.
 	Sent map[string]uint64
 	// Delivered counts final-hop packets handed to Deps.Final.
 	Delivered uint64
