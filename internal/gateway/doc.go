@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+// Package gateway is a nym-node's gateway: it serves clients over a
+// websocket (docs/protocol/gateway.md), forwards their Sphinx packets into
+// the mixnet, and delivers the packets whose final hop it is to their
+// recipients, live or through a durable inbox (internal/storage).
+//
+// # Flow
+//
+//	mix node unwrap workers ──Final──▶ classify (SURB-ack split) ──┬─ recipient live ──▶ session push queue ──▶ writer ──▶ websocket
+//	                                                               │                       (full: drop-tail → inbox)      │ pending table
+//	                                                               └─ offline/draining ──▶ Inbox.PutAsync ──done──▶ forward SURB-ack
+//	client ack ──▶ reader ──▶ pending: forward SURB-ack │ stored: Inbox.Delete
+//	ack timeout / disconnect ──▶ pending ──▶ Inbox.PutAsync ──done──▶ forward SURB-ack
+//
+// Nothing accepted is lost: a message's SURB-ack is forwarded only once the
+// message is durably in the inbox or acknowledged by its recipient. If the
+// gateway dies before that, the sender's retransmission covers the loss.
+//
+// # Concurrency
+//
+//   - Gateway.Final runs on the mix node's unwrap workers and never blocks:
+//     it does a non-blocking send to a session's push queue or a PutAsync.
+//   - The registry (one mutex) maps each client to its one live session
+//     and counts the client's inbox writes in flight. A newer authenticated
+//     session replaces an older one at once; the older is closed with
+//     gwproto.CloseReplaced.
+//   - Each session has two goroutines: the reader (the HTTP handler's
+//     goroutine, which owns the websocket's reads and the Opener) and the
+//     writer (which owns the Sealer and every write but the close). The
+//     reader ends the session: it cancels the writer, waits for it, moves
+//     the unacknowledged messages to the inbox and unregisters.
+//   - The session's mutex guards its pending table (live messages awaiting
+//     an ack, with their SURB-acks) and its in-flight stored messages. The
+//     ack timer runs on the injected clock.
+//   - Run owns the gateway's lifetime: when its context ends it closes every
+//     session (gwproto.CloseShutdown) and waits for them.
+package gateway

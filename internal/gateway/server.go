@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package gateway
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/coder/websocket"
+
+	"github.com/nym-go/nym/internal/base58"
+	"github.com/nym-go/nym/internal/clock"
+	"github.com/nym-go/nym/internal/gateway/gwproto"
+	"github.com/nym-go/nym/internal/storage"
+)
+
+// Gateway serves clients and delivers final-hop packets. Create it with
+// New; serve Handler over HTTP and call Run for its lifetime.
+type Gateway struct {
+	cfg   Config
+	deps  Deps
+	clk   clock.Clock
+	log   *slog.Logger
+	idPub [32]byte
+	idB58 string
+
+	reg   registry
+	known sync.Map // storage.ClientID → struct{}: clients with a stored key (cache)
+	ctr   counters
+	msgID atomic.Uint64 // last message id handed out
+
+	ctx      context.Context // Run's; sessions stop with it
+	cancel   context.CancelFunc
+	sessions sync.WaitGroup
+}
+
+// New returns a gateway; it serves nothing until Handler is mounted.
+func New(cfg Config, deps Deps) (*Gateway, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := deps.validate(); err != nil {
+		return nil, err
+	}
+	g := &Gateway{cfg: cfg, deps: deps, clk: deps.Clock, log: deps.Logger.With("component", "gateway")}
+	copy(g.idPub[:], deps.Identity.Public().(ed25519.PublicKey))
+	g.idB58 = base58.Encode(g.idPub[:])
+	g.reg.init()
+	// Message ids start at the clock's nanoseconds, so ids stay unique
+	// across restarts as long as fewer than 10⁹ messages arrive per second.
+	g.msgID.Store(uint64(deps.Clock.Now().UnixNano()))
+	g.ctx, g.cancel = context.WithCancel(context.Background())
+	return g, nil
+}
+
+// Run waits for ctx to end, then closes every session (their unacknowledged
+// messages go to the inbox) and returns once they have stopped. It returns
+// nil.
+func (g *Gateway) Run(ctx context.Context) error {
+	g.log.Info("gateway running", "identity", g.idB58)
+	select {
+	case <-ctx.Done():
+	case <-g.ctx.Done():
+	}
+	g.Shutdown()
+	return nil
+}
+
+// Shutdown closes every session and waits for them; new connections are
+// refused. It is idempotent.
+func (g *Gateway) Shutdown() {
+	g.cancel()
+	for _, s := range g.reg.all() {
+		s.kill(gwproto.CloseShutdown, "gateway shutting down")
+	}
+	g.sessions.Wait()
+}
+
+// Handler returns the websocket handler clients connect to.
+func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveWS) }
+
+func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
+	if g.ctx.Err() != nil {
+		http.Error(w, "gateway shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if g.reg.count() >= g.cfg.MaxClients {
+		g.ctr.refusedConns.Add(1)
+		http.Error(w, "too many clients", http.StatusServiceUnavailable)
+		return
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		g.ctr.badHandshakes.Add(1)
+		return // Accept has written the HTTP error
+	}
+	conn.SetReadLimit(gwproto.MaxReadLimit)
+	g.sessions.Add(1)
+	defer g.sessions.Done()
+	if g.ctx.Err() != nil { // Shutdown raced with us; it will not see this session
+		conn.Close(gwproto.CloseShutdown, "gateway shutting down")
+		return
+	}
+	s, err := g.handshake(conn)
+	if err != nil {
+		g.ctr.badHandshakes.Add(1)
+		g.log.Debug("handshake failed", "remote", r.RemoteAddr, "error", err)
+		return
+	}
+	s.run()
+}
+
+// registry maps clients to their live session and counts their inbox
+// writes in flight.
+type registry struct {
+	mu       sync.Mutex
+	sessions map[storage.ClientID]*session
+	puts     map[storage.ClientID]int
+}
+
+func (r *registry) init() {
+	r.sessions = map[storage.ClientID]*session{}
+	r.puts = map[storage.ClientID]int{}
+}
+
+// add makes s its client's live session and returns the one it replaces.
+func (r *registry) add(s *session) *session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.sessions[s.client]
+	r.sessions[s.client] = s
+	return old
+}
+
+// remove forgets s if it is still its client's live session.
+func (r *registry) remove(s *session) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sessions[s.client] == s {
+		delete(r.sessions, s.client)
+	}
+}
+
+func (r *registry) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.sessions)
+}
+
+func (r *registry) all() []*session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*session, 0, len(r.sessions))
+	for _, s := range r.sessions {
+		out = append(out, s)
+	}
+	return out
+}
+
+// errStopped means the gateway is shutting down.
+var errStopped = errors.New("gateway: stopped")
