@@ -79,9 +79,10 @@ func (s *Store) enqueue(ctx context.Context, what string, o *op) error {
 }
 
 // Fetch returns up to max messages of client with ID > after, in arrival
-// order. It takes the IDs from the in-memory index and reads the messages
-// in one read transaction; a message deleted in between is skipped and
-// the next IDs are taken instead.
+// order. It takes IDs from the in-memory index, then reads them in a read
+// transaction begun afterwards, so every ID it took is visible unless it
+// was deleted since; deleted ones are skipped and the next IDs taken. An
+// empty result therefore means the client had no message after `after`.
 func (s *Store) Fetch(ctx context.Context, client storage.ClientID, after uint64, max int) ([]storage.Message, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("boltstore: fetch: %w", err)
@@ -91,24 +92,21 @@ func (s *Store) Fetch(ctx context.Context, client storage.ClientID, after uint64
 	}
 	defer s.closeMu.RUnlock()
 	var out []storage.Message
-	if max <= 0 {
-		return out, nil
-	}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		msgs := tx.Bucket(bMsgs)
-		for len(out) < max {
-			s.mu.Lock()
-			ids := s.boxes[client].after(after, max-len(out))
-			s.mu.Unlock()
-			if len(ids) == 0 {
-				return nil
-			}
+	for len(out) < max {
+		s.mu.Lock()
+		ids := s.boxes[client].after(after, max-len(out))
+		s.mu.Unlock()
+		if len(ids) == 0 {
+			break
+		}
+		// The index is published after each commit, so these IDs are
+		// committed before this transaction begins.
+		err := s.db.View(func(tx *bolt.Tx) error {
+			msgs := tx.Bucket(bMsgs)
 			for _, id := range ids {
 				v := msgs.Get(be64(id))
 				if len(v) < headerLen || !bytes.Equal(v[:32], client[:]) {
-					// Deleted since, or committed after this transaction
-					// began (then it and every later ID are missing).
-					continue
+					continue // deleted since
 				}
 				out = append(out, storage.Message{
 					ID:     id,
@@ -116,12 +114,12 @@ func (s *Store) Fetch(ctx context.Context, client storage.ClientID, after uint64
 					Data:   bytes.Clone(v[headerLen:]),
 				})
 			}
-			after = ids[len(ids)-1]
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("boltstore: fetch: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("boltstore: fetch: %w", err)
+		after = ids[len(ids)-1]
 	}
 	return out, nil
 }
