@@ -74,6 +74,9 @@ type Deps struct {
 	Clock clock.Clock
 	// Logger receives serving errors; nil discards them.
 	Logger *slog.Logger
+	// Gateway, if set, is served at PathGateway and on /metrics (gateway
+	// modes).
+	Gateway GatewaySource
 }
 
 // Server serves the API. Its Handler may be used before and after Run; Run
@@ -126,6 +129,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		PathHostInformation: http.HandlerFunc(s.hostInformation),
 		PathStats:           http.HandlerFunc(s.stats),
 		PathMetrics:         s.metricsHandler(),
+	}
+	if deps.Gateway != nil {
+		s.mux[PathGateway] = http.HandlerFunc(s.gateway)
 	}
 	return s, nil
 }
