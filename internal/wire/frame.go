@@ -76,8 +76,20 @@ type Reader struct {
 // NewReader returns a Reader that reads from r through a buffer of
 // ReadBufferSize bytes (or r itself, if r is a large enough *bufio.Reader).
 func NewReader(r io.Reader) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, ReadBufferSize)}
+	return NewReaderSize(r, ReadBufferSize)
 }
+
+// NewReaderSize returns a Reader that reads from r through a buffer of at
+// least size bytes (bufio's minimum is 16). A server with many mostly idle
+// connections uses a smaller buffer than ReadBufferSize to bound memory.
+func NewReaderSize(r io.Reader, size int) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, size)}
+}
+
+// Buffered returns the number of bytes that can be read without reading
+// from the stream. A caller that sets read deadlines can skip that when the
+// next frame is already buffered.
+func (r *Reader) Buffered() int { return r.br.Buffered() }
 
 // NextSize returns the size type of the next frame without consuming
 // anything, so that the caller can pick a buffer of the right size for

@@ -8,8 +8,9 @@
 // a connection buffers up to Config.BufferSize bytes, as a socket does, so
 // a pipeline of nodes behaves as it would over TCP: a writer blocks only
 // when its peer falls that far behind. Deadlines follow the network's
-// clock, so a test on a clocktest.Fake fires them with Advance; code under
-// test should compute deadlines from the same clock it was given.
+// clock, so a test on a clocktest.Fake fires them with Advance. Network and
+// its listeners implement wire.ConnClocker, so code that computes deadlines
+// with wire.ConnClock uses that clock here and the wall clock over TCP.
 //
 // Loss, latency and reordering are not simulated: those happen at the
 // packet level, above this package.
@@ -79,7 +80,11 @@ type Network struct {
 	blockedChanged chan struct{} // closed and replaced when blocked changes
 }
 
-var _ wire.Dialer = (*Network)(nil)
+var (
+	_ wire.Dialer      = (*Network)(nil)
+	_ wire.ConnClocker = (*Network)(nil)
+	_ wire.ConnClocker = (*listener)(nil)
+)
 
 // NewNetwork returns an empty network.
 func NewNetwork(cfg Config) *Network {
@@ -132,6 +137,11 @@ func (n *Network) port() int {
 	n.nextPort++
 	return n.nextPort
 }
+
+// ConnClock returns the clock the network's connection deadlines follow
+// (Config.Clock), so that code computing deadlines with wire.ConnClock
+// uses it; it implements wire.ConnClocker.
+func (n *Network) ConnClock() clock.Clock { return n.cfg.Clock }
 
 // Dialer returns the network's wire.Dialer (the Network itself).
 func (n *Network) Dialer() wire.Dialer { return n }
@@ -321,3 +331,7 @@ drain:
 
 // Addr returns the listener's address.
 func (l *listener) Addr() net.Addr { return l.addr }
+
+// ConnClock returns the network's clock, which the deadlines of accepted
+// connections follow.
+func (l *listener) ConnClock() clock.Clock { return l.net.cfg.Clock }
