@@ -34,17 +34,17 @@ func TestConformsToOpenAPI(t *testing.T) {
 		Transport:     v.Transport(t, base),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	call := func(method, path string, body any, hdr ...string) *http.Response {
+	call := func(method, path string, payload any, hdr ...string) *http.Response {
 		t.Helper()
 		var r io.Reader
-		if body != nil {
-			r = bytes.NewReader(bodyBytes(t, body))
+		if payload != nil {
+			r = bytes.NewReader(body(t, payload))
 		}
 		req, err := http.NewRequest(method, l.url+path, r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if body != nil {
+		if payload != nil {
 			// The server ignores Content-Type (as v0.5.0 did); the
 			// document describes JSON requests.
 			req.Header.Set("Content-Type", "application/json")
@@ -124,5 +124,3 @@ func TestConformsToOpenAPI(t *testing.T) {
 		t.Errorf("documented but not exercised: %s", e)
 	}
 }
-
-func bodyBytes(t *testing.T, v any) []byte { return body(t, v) }

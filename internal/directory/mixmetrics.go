@@ -153,7 +153,7 @@ func (s *Server) handleMetricsPOST(w http.ResponseWriter, r *http.Request) {
 	}
 	m, err := decodeMetric(body)
 	if err != nil {
-		s.refuseMetric(w, &refusal{http.StatusBadRequest, "bad_request", err.Error()})
+		s.refuse(w, r, &refusal{http.StatusBadRequest, "bad_request", err.Error()})
 		return
 	}
 	now := s.now()
@@ -166,17 +166,11 @@ func (s *Server) handleMetricsPOST(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.metrics.add(line, now); err != nil {
-		s.refuseMetric(w, errWindowFull)
+		s.refuse(w, r, errWindowFull)
 		return
 	}
 	s.hub.broadcast(line)
 	writeJSON(w, http.StatusCreated, okBody)
-}
-
-func (s *Server) refuseMetric(w http.ResponseWriter, r *refusal) {
-	s.prom.metricsRejected.WithLabelValues(r.reason).Inc()
-	s.log.Debug("metric refused", "reason", r.reason, "err", r.msg)
-	writeError(w, r.status, r.msg)
 }
 
 func (s *Server) handleMetricsGET(w http.ResponseWriter, r *http.Request) {
