@@ -120,3 +120,25 @@ func TestDirclient(t *testing.T) {
 		t.Fatalf("metrics %+v, %v", ms, err)
 	}
 }
+
+// Run listens on Config.Listen and returns nil, with every goroutine it
+// started gone, when its context is cancelled.
+func TestRunStopsOnCancel(t *testing.T) {
+	leaktest.Check(t)
+	srv, err := New(Config{Listen: "127.0.0.1:0"}, Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}
