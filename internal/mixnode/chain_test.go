@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/clock/clocktest"
+	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/mixnode"
 	"github.com/nym-go/nym/internal/sphinx"
+	"github.com/nym-go/nym/internal/wire"
 )
 
 // TestChainInMemory sends packets through three mix nodes (one per layer)
@@ -122,4 +125,60 @@ func sum[K comparable](m map[K]uint64) uint64 {
 		s += v
 	}
 	return s
+}
+
+// TestChainTCPFakeClock sends packets through three mix nodes over
+// loopback TCP on a fake clock that starts in the past, with non-zero
+// delays: nothing arrives before d1+d2+d3, everything does after. Write
+// and read deadlines must come from the connections' clock (the wall
+// clock for TCP), or every write would time out at once.
+func TestChainTCPFakeClock(t *testing.T) {
+	leaktest.Check(t)
+	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	fake := clocktest.NewFake(start)
+	h := newHarness(t, fake, fake, nil, wire.TCPDialer{})
+	final, got := sink(t, fake)
+	m1 := h.start("", mixnode.Config{}, nil)
+	m2 := h.start("", mixnode.Config{}, nil)
+	m3 := h.start("", mixnode.Config{}, nil)
+	gw := h.start("", mixnode.Config{}, final)
+	d1, d2, d3 := 30*time.Millisecond, 50*time.Millisecond, 20*time.Millisecond
+	route := []sphinx.Hop{m1.hop(d1), m2.hop(d2), m3.hop(d3), gw.hop(0)}
+
+	const count = 20
+	var pkts [][]byte
+	for i := range count {
+		pkts = append(pkts, h.packet(route, fmt.Appendf(nil, "packet %d", i)))
+	}
+	send(t, h.dial(m1), pkts...)
+	for i, step := range []struct {
+		n     *tnode
+		delay time.Duration
+	}{{m1, d1}, {m2, d2}, {m3, d3}} {
+		// Bounded polling: TCP delivery takes real time.
+		waitFor(t, fmt.Sprintf("mix %d to hold %d packets", i+1, count), func() bool {
+			return step.n.Stats().Queued.Delayed == count
+		})
+		fake.Advance(step.delay - time.Nanosecond)
+		if st := step.n.Stats(); st.Queued.Delayed != count || len(got) != 0 {
+			t.Fatalf("mix %d released packets before its delay: %+v", i+1, st)
+		}
+		fake.Advance(time.Nanosecond)
+	}
+	total := d1 + d2 + d3
+	for range count {
+		select {
+		case d := <-got:
+			if !d.at.Equal(start.Add(total)) {
+				t.Errorf("delivered at +%v, want +%v", d.at.Sub(start), total)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("not every packet delivered: %+v", m3.Stats())
+		}
+	}
+	for i, n := range []*tnode{m1, m2, m3} {
+		if st := n.Stats(); sum(st.Dropped) != 0 {
+			t.Errorf("mix %d stats: %+v", i+1, st)
+		}
+	}
 }

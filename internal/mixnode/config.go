@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"runtime"
 	"time"
 
@@ -37,6 +38,31 @@ const (
 	DefaultShutdownGrace = 2 * time.Second
 	// DefaultMaxConns is the most inbound connections open at once.
 	DefaultMaxConns = 4096
+	// DefaultMaxConnsPerIP is the most inbound connections open at once
+	// from one remote IP address (loopback is exempt).
+	DefaultMaxConnsPerIP = 64
+	// DefaultIdleConnTimeout is how long an inbound connection may go
+	// without starting a frame. It is longer than the 5-10 min after
+	// which an honest previous hop's forwarder closes an unused
+	// connection (IdleForwarder, checked on two ticks), so the sender
+	// closes first and never writes into a connection closed under it.
+	DefaultIdleConnTimeout = 15 * time.Minute
+	// DefaultFrameTimeout is how long the rest of a frame may take once
+	// its header has arrived.
+	DefaultFrameTimeout = 10 * time.Second
+	// DefaultMaxForwarders is the most next hops with a forwarder at
+	// once. A mix node forwards to one layer of the topology, which is
+	// far smaller.
+	DefaultMaxForwarders = 1024
+	// DefaultStaleAfter is how long a packet may wait in the queue of a
+	// next hop that is not connected before it is dropped as unreachable.
+	DefaultStaleAfter = 10 * time.Second
+	// DefaultMaxHeldBytes bounds the packet bytes held in the delay
+	// queue and the forwarder queues together.
+	DefaultMaxHeldBytes = 256 << 20
+	// readBufferSize is the read buffer of an inbound connection: a few
+	// regular frames per system call without 64 KiB per idle connection.
+	readBufferSize = 16 << 10
 )
 
 // Config tunes a Node. The zero value selects every default; Validate fills
@@ -77,6 +103,36 @@ type Config struct {
 	// MaxConns is the most inbound connections open at once; 0 means
 	// DefaultMaxConns.
 	MaxConns int
+	// MaxConnsPerIP is the most inbound connections open at once from one
+	// remote IP; a connection beyond it is closed at once and counted in
+	// Stats.RefusedConns. Loopback peers are exempt, since a local
+	// network runs every node on 127.0.0.1. 0 means DefaultMaxConnsPerIP.
+	MaxConnsPerIP int
+	// IdleConnTimeout closes an inbound connection on which no frame
+	// starts for this long (previous hops reconnect on demand); 0 means
+	// DefaultIdleConnTimeout.
+	IdleConnTimeout time.Duration
+	// FrameTimeout closes an inbound connection whose frame is not
+	// complete this long after its header arrived; 0 means
+	// DefaultFrameTimeout.
+	FrameTimeout time.Duration
+	// MaxForwarders is the most next hops with a forwarder (a goroutine
+	// and a queue) at once. A packet to a new next hop beyond it is
+	// dropped as too_many_hops. 0 means DefaultMaxForwarders.
+	MaxForwarders int
+	// StaleAfter bounds how long a packet waits for a next hop that is not
+	// connected: older ones are dropped as unreachable (checked every
+	// StaleAfter/2 while the hop is down and before each redial), so the
+	// queue of a dead hop empties and its forwarder goes away. 0 means
+	// DefaultStaleAfter.
+	StaleAfter time.Duration
+	// MaxHeldBytes bounds the packet bytes held in the delay queue and
+	// the forwarder queues together; a packet that would pass it is
+	// dropped as queue_full. 0 means DefaultMaxHeldBytes.
+	MaxHeldBytes int64
+	// NextHops is the next-hop policy; the zero value is NextHopsAuto.
+	// A packet to a refused next hop is dropped as bad_next_hop.
+	NextHops NextHopPolicy
 	// Replay sizes the replay filter; the zero value selects replay's
 	// defaults: 10 million tags per generation at a 1e-6 false-positive
 	// rate, 68.6 MiB of bit arrays. They are allocated up front but become
@@ -97,6 +153,9 @@ func (c *Config) Validate() error {
 		{"IdleForwarder", &c.IdleForwarder, DefaultIdleForwarder},
 		{"WriteTimeout", &c.WriteTimeout, DefaultWriteTimeout},
 		{"ShutdownGrace", &c.ShutdownGrace, DefaultShutdownGrace},
+		{"IdleConnTimeout", &c.IdleConnTimeout, DefaultIdleConnTimeout},
+		{"FrameTimeout", &c.FrameTimeout, DefaultFrameTimeout},
+		{"StaleAfter", &c.StaleAfter, DefaultStaleAfter},
 	} {
 		if *f.v < 0 {
 			return fmt.Errorf("mixnode: %s %v is negative", f.name, *f.v)
@@ -118,6 +177,8 @@ func (c *Config) Validate() error {
 		{"DelayCapacity", &c.DelayCapacity, DefaultDelayCapacity},
 		{"ForwardQueue", &c.ForwardQueue, wire.DefaultQueueLen},
 		{"MaxConns", &c.MaxConns, DefaultMaxConns},
+		{"MaxConnsPerIP", &c.MaxConnsPerIP, DefaultMaxConnsPerIP},
+		{"MaxForwarders", &c.MaxForwarders, DefaultMaxForwarders},
 	} {
 		if *f.v < 0 {
 			return fmt.Errorf("mixnode: %s %d is negative", f.name, *f.v)
@@ -126,11 +187,21 @@ func (c *Config) Validate() error {
 			*f.v = f.def
 		}
 	}
+	if c.MaxHeldBytes < 0 {
+		return fmt.Errorf("mixnode: MaxHeldBytes %d is negative", c.MaxHeldBytes)
+	}
+	if c.MaxHeldBytes == 0 {
+		c.MaxHeldBytes = DefaultMaxHeldBytes
+	}
+	if c.NextHops < NextHopsAuto || c.NextHops > NextHopsPrivate {
+		return fmt.Errorf("mixnode: unknown NextHops %v", c.NextHops)
+	}
 	if c.Backoff == (wire.Backoff{}) {
 		c.Backoff = wire.DefaultBackoff
 	}
-	if c.Backoff.Initial < 0 || c.Backoff.Max < 0 {
-		return fmt.Errorf("mixnode: Backoff %+v is negative", c.Backoff)
+	if c.Backoff.Initial <= 0 || c.Backoff.Max < 0 {
+		// A zero Initial would redial a dead next hop in a busy loop.
+		return fmt.Errorf("mixnode: Backoff %+v: Initial must be positive and Max not negative", c.Backoff)
 	}
 	return nil
 }
@@ -143,7 +214,11 @@ type Deps struct {
 	Listener wire.Listener
 	// Dialer connects to next hops. Required.
 	Dialer wire.Dialer
-	// Clock times delays, timeouts and backoff; nil means clock.Real().
+	// Clock times delays, backoff, idle forwarders and stale packets; nil
+	// means clock.Real(). Connection deadlines and connect timeouts are
+	// not measured on it but on the Dialer's and Listener's own clock
+	// (wire.ConnClock): the wall clock for TCP, the network's clock for
+	// wiretest.
 	Clock clock.Clock
 	// Logger gets lifecycle and error reports; nil means discard.
 	Logger *slog.Logger
@@ -153,6 +228,12 @@ type Deps struct {
 	// the unwrap workers, so it must not block for long, and the Payload
 	// slice is valid only during the call.
 	Final func(u *sphinx.Unwrapped)
+	// AllowNextHop, if set, must also accept a next hop that
+	// Config.NextHops allows, or packets to it are dropped as
+	// bad_next_hop. Node wiring can pass a check against the topology's
+	// next layer. It is called once per new next hop (under a lock), so
+	// it must be fast.
+	AllowNextHop func(netip.AddrPort) bool
 }
 
 func (d *Deps) validate() error {

@@ -21,13 +21,18 @@
 // The stages, who owns them and what happens when they are full:
 //
 //   - Accept loop (one goroutine, owns the listener and closes it on exit).
-//     At most Config.MaxConns inbound connections are open at once; a
-//     connection beyond that is closed at once and counted in
-//     Stats.RefusedConns.
+//     At most Config.MaxConns inbound connections are open at once, and
+//     Config.MaxConnsPerIP (64) from one remote IP (loopback exempt, for
+//     local networks); a connection beyond that is closed at once and
+//     counted in Stats.RefusedConns.
 //   - Connection readers (one goroutine per connection, which owns and closes
-//     it). Each reads frames with a wire.Reader into a pooled buffer of the
-//     frame's size and stamps the receive time from the injected clock. A
-//     framing error closes that connection only (docs/protocol/wire.md §2).
+//     it). Each reads frames with a wire.Reader (16 KiB buffer) into a
+//     pooled buffer of the frame's size and stamps the receive time from
+//     the injected clock. A framing error closes that connection only
+//     (docs/protocol/wire.md §2), and so do timeouts: no frame started for
+//     Config.IdleConnTimeout (15 min, longer than an honest previous hop
+//     keeps an unused connection), or a frame not complete
+//     Config.FrameTimeout (10 s) after its header arrived.
 //   - Inbound queue (chan, Config.InboundQueue; never closed: everyone stops
 //     on the context). Full policy: the readers BLOCK, so the kernel's
 //     socket buffers fill and TCP pushes back on the previous hops. This
@@ -50,6 +55,17 @@
 //   - Released channel (chan, 256) read by one router goroutine. The
 //     Scheduler blocks on it, but the router never blocks: it only does
 //     non-blocking sends to forwarder queues.
+//   - Next-hop policy. Next hops come from headers anyone can build, so a
+//     new next hop must pass Config.NextHops (and Deps.AllowNextHop if
+//     set) before the node dials it: never unspecified, multicast,
+//     link-local, broadcast or the node's own listen address; loopback and
+//     private addresses only under NextHopsPrivate, which NextHopsAuto
+//     picks when the node listens on a loopback or private address.
+//     Refused: dropped as bad_next_hop. At most Config.MaxForwarders (1024)
+//     next hops have a forwarder; a packet to another one is dropped as
+//     too_many_hops. (Until next hops are checked against the topology
+//     through Deps.AllowNextHop, a sender can fill that table with hops of
+//     its own; the hops already in it keep working.)
 //   - Forwarders (one goroutine per next-hop address, created on first use,
 //     owning its queue's reads and its connection). Queue of
 //     Config.ForwardQueue packets. Full policy: drop-tail, counted
@@ -60,8 +76,39 @@
 //     closes the connection, counts the frames lost in the write buffer as
 //     unreachable and waits Config.Backoff on the injected clock before
 //     redialling. Writes have a deadline (Config.WriteTimeout), so a stalled
-//     next hop counts as a write error. A forwarder unused for
-//     Config.IdleForwarder is closed and forgotten.
+//     next hop counts as a write error. While a hop is down, packets that
+//     waited more than Config.StaleAfter (10 s) are dropped as
+//     unreachable, and a down forwarder whose queue is empty exits, so a
+//     dead hop costs nothing once its traffic stops. A forwarder unused
+//     for Config.IdleForwarder is closed and forgotten. Stats.Sent keeps
+//     the counts of forgotten hops (non-zero only) for the last
+//     MaxForwarders of them and folds older ones into Stats.SentOther.
+//
+// Deadlines and connect timeouts are measured on the connections' own
+// clock (wire.ConnClock: the wall clock over TCP, the network's clock over
+// wiretest), never on Deps.Clock, which times delays, backoff, idle and
+// stale checks. A test can so run a fake clock over real TCP.
+//
+// # Memory
+//
+// Packets held in the delay queue and the forwarder queues together are
+// bounded by Config.MaxHeldBytes (256 MiB; a packet over it is dropped as
+// queue_full), on top of the count limits (DelayCapacity, ForwardQueue).
+// The worst case at the defaults, all Extended packets (33,133 bytes):
+// 256 MiB held; 1,024 × 33 KB ≈ 34 MB in the inbound queue; per inbound
+// connection 16 KiB of read buffer plus one packet being read, × 4,096 ≈
+// 200 MB; per forwarder 16 KB of queue slots plus a 64 KiB write buffer
+// while connected, × 1,024 ≈ 82 MB; the replay filter's 68.6 MiB; about
+// 650 MB in all. A node that sees only regular packets stays far below.
+//
+// # Replay window
+//
+// The replay filter remembers a tag for between one and two generations
+// of Config.Replay.ExpectedItems (10 million) tags, not for the life of
+// the key. A sender that floods about that many fresh packets (11-22 min
+// at 15,000 packets/s) pushes older tags out, and a recorded packet can
+// then be replayed. Key rotation, which will bound this by the key's
+// lifetime, is future work (see internal/replay).
 //
 // Buffers come from a per-size sync.Pool, are filled by the reader,
 // unwrapped in place, held by the delay queue and returned to the pool by

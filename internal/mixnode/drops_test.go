@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -154,12 +155,28 @@ func TestUnreachableNextHop(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	for i := 0; len(got2) < queue; i++ {
-		if i > 100 {
+	// The forwarder is backing off (its delays double from 100 ms); move
+	// the clock to each redial until one succeeds.
+	delivered := func() bool { return len(got2) == queue }
+	for i := 0; !delivered(); i++ {
+		if i > 20 {
 			t.Fatalf("%d of %d queued packets delivered after the hop came up", len(got2), queue)
 		}
-		h.fake.Advance(100 * time.Millisecond)
-		time.Sleep(time.Millisecond) // let the forwarder and the receiver run
+		var next time.Time
+		waitFor(t, "the forwarder's redial timer", func() bool {
+			for _, d := range h.fake.Deadlines() {
+				// The backoff timer is the earliest within 30 s (idle ticks and deadlines are later).
+				if d.Sub(h.fake.Now()) <= 30*time.Second && (next.IsZero() || d.Before(next)) {
+					next = d
+				}
+			}
+			return delivered() || !next.IsZero()
+		})
+		if delivered() {
+			break
+		}
+		h.fake.Set(next)
+		waitFor(t, "the redial", func() bool { return delivered() || !slices.Contains(h.fake.Deadlines(), next) })
 	}
 	for i := range queue {
 		if d := <-got2; !bytes.Equal(d.plaintext, fmt.Appendf(nil, "down %d", i)) {

@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nym-go/nym/internal/clock"
-	"github.com/nym-go/nym/internal/sphinx"
 	"github.com/nym-go/nym/internal/wire"
 )
 
@@ -22,134 +20,18 @@ import (
 // system calls.)
 const flushEvery = 64
 
-// forwarders is the set of per-next-hop forwarders. The router and Send
-// enqueue under its lock; a forwarder removes itself under the same lock
-// when idle, so no packet is queued to a forwarder that is gone.
-type forwarders struct {
-	n       *Node
-	mu      sync.Mutex
-	m       map[sphinx.NodeAddress]*forwarder
-	ctx     context.Context // Run's; nil before Run
-	stopped bool
-	retired map[string]uint64 // Sent of forwarders that were reaped
-	wg      sync.WaitGroup
-}
-
-// forwarder is one next hop: its queue, read only by its goroutine, and
-// its counters.
-type forwarder struct {
-	key       sphinx.NodeAddress
-	addr      string // "ip:port"
-	q         chan *packet
-	connected atomic.Bool
-	sent      atomic.Uint64
-}
-
-func (fs *forwarders) init(n *Node) {
-	fs.n = n
-	fs.m = make(map[sphinx.NodeAddress]*forwarder)
-	fs.retired = make(map[string]uint64)
-}
-
-// start starts the forwarders created before Run (by Send) and makes
-// enqueue start new ones at once.
-func (fs *forwarders) start(ctx context.Context) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fs.ctx = ctx
-	for _, f := range fs.m {
-		fs.wg.Go(func() { fs.n.forward(ctx, f) })
-	}
-}
-
-// stop refuses further packets and waits for every forwarder to return.
-func (fs *forwarders) stop() {
-	fs.mu.Lock()
-	fs.stopped = true
-	fs.mu.Unlock()
-	fs.wg.Wait()
-}
-
-// drain empties every queue after stop and says how many packets were
-// left.
-func (fs *forwarders) drain() int {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	left := 0
-	for _, f := range fs.m {
-		left += drain(f.q, fs.n.pool)
-	}
-	return left
-}
-
-// enqueue queues pk to its next hop's forwarder, creating it if needed.
-// It never blocks; on failure it returns the drop reason and an error, and
-// the caller still owns pk.
-func (fs *forwarders) enqueue(pk *packet) (reason, error) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if fs.stopped {
-		return rShutdown, ErrStopped
-	}
-	f := fs.m[pk.hop]
-	if f == nil {
-		ap, err := pk.hop.AddrPort()
-		if err != nil {
-			return rMalformed, fmt.Errorf("%w: %w", ErrBadPacket, err)
-		}
-		f = &forwarder{key: pk.hop, addr: ap.String(), q: make(chan *packet, fs.n.cfg.ForwardQueue)}
-		fs.m[pk.hop] = f
-		if ctx := fs.ctx; ctx != nil {
-			fs.wg.Go(func() { fs.n.forward(ctx, f) })
-		}
-	}
-	select {
-	case f.q <- pk:
-		return 0, nil
-	default:
-	}
-	if f.connected.Load() {
-		return rQueueFull, ErrQueueFull
-	}
-	return rUnreachable, ErrUnreachable
-}
-
-// reap removes f if nothing was sent since the last call (sent is the
-// count then) and its queue is empty, and reports whether it did.
-func (fs *forwarders) reap(f *forwarder, sent *uint64) bool {
-	s := f.sent.Load()
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if s != *sent || len(f.q) > 0 || fs.stopped {
-		*sent = s
-		return false
-	}
-	delete(fs.m, f.key)
-	fs.retired[f.addr] += s
-	return true
-}
-
-// stats returns Sent by next hop and the packets queued to forwarders.
-func (fs *forwarders) stats() (map[string]uint64, int) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	sent := make(map[string]uint64, len(fs.m)+len(fs.retired))
-	for a, s := range fs.retired {
-		sent[a] = s
-	}
-	queued := 0
-	for _, f := range fs.m {
-		if s := f.sent.Load(); s > 0 {
-			sent[f.addr] += s
-		}
-		queued += len(f.q)
-	}
-	return sent, queued
-}
-
 // forward runs f's connection until ctx is cancelled or f is reaped:
-// dial, write, and on failure back off and dial again.
+// dial, write, and on failure back off and dial again. While f is down,
+// packets that waited longer than StaleAfter are dropped as unreachable,
+// and once its queue is empty f is reaped, so a dead next hop's goroutine
+// and queue go away within about StaleAfter of its last packet.
 func (n *Node) forward(ctx context.Context, f *forwarder) {
+	defer func() {
+		if f.head != nil { // stopped at shutdown with a packet held back
+			n.dropPacket(f.head, rShutdown)
+			f.head = nil
+		}
+	}()
 	idle := n.clk.NewTimer(n.cfg.IdleForwarder)
 	defer idle.Stop()
 	var sentAtTick uint64
@@ -173,31 +55,70 @@ func (n *Node) forward(ctx context.Context, f *forwarder) {
 		failures++
 		wait := n.cfg.Backoff.Delay(failures)
 		n.log.Debug("next hop down", "next_hop", f.addr, "err", err, "failures", failures, "retry_in", wait)
-		t := n.clk.NewTimer(wait)
-	backoff:
-		for {
-			select {
-			case <-t.C():
-				break backoff
-			case <-idle.C():
-				if n.fwds.reap(f, &sentAtTick) {
-					t.Stop()
-					return
-				}
-				idle.Reset(n.cfg.IdleForwarder)
-			case <-ctx.Done():
-				t.Stop()
-				return
-			}
+		if !n.backoff(ctx, f, wait, idle, &sentAtTick) {
+			return
 		}
 	}
 }
 
-// dial connects to addr within ConnectTimeout on the node's clock.
+// backoff waits before the next dial to f, dropping stale packets every
+// StaleAfter/2 and reaping f once its queue is empty. It reports whether
+// to dial again (false: f was reaped or ctx is done).
+func (n *Node) backoff(ctx context.Context, f *forwarder, wait time.Duration, idle clock.Timer, sentAtTick *uint64) bool {
+	t := n.clk.NewTimer(wait)
+	defer t.Stop()
+	stale := n.clk.NewTimer(n.cfg.StaleAfter / 2)
+	defer stale.Stop()
+	for {
+		select {
+		case <-t.C():
+			n.dropStale(f)
+			return true
+		case <-stale.C():
+			n.dropStale(f)
+			if n.fwds.reap(f, sentAtTick, true) {
+				return false
+			}
+			stale.Reset(n.cfg.StaleAfter / 2)
+		case <-idle.C():
+			if n.fwds.reap(f, sentAtTick, false) {
+				return false
+			}
+			idle.Reset(n.cfg.IdleForwarder)
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// dropStale drops, as unreachable, the packets at the head of f's queue
+// that have waited longer than StaleAfter, keeping the first that has
+// not in f.head. Only f's goroutine calls it, while f is down.
+func (n *Node) dropStale(f *forwarder) {
+	cutoff := n.clk.Now().Add(-n.cfg.StaleAfter)
+	for {
+		pk := f.head
+		f.head = nil
+		if pk == nil {
+			select {
+			case pk = <-f.q:
+			default:
+				return
+			}
+		}
+		if !pk.queued.Before(cutoff) {
+			f.head = pk
+			return
+		}
+		n.dropPacket(pk, rUnreachable)
+	}
+}
+
+// dial connects to addr within ConnectTimeout on the Dialer's clock.
 func (n *Node) dial(ctx context.Context, addr string) (net.Conn, error) {
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	t := n.clk.AfterFunc(n.cfg.ConnectTimeout, cancel)
+	t := n.dialClk.AfterFunc(n.cfg.ConnectTimeout, cancel)
 	defer t.Stop()
 	c, err := n.deps.Dialer.DialContext(dctx, addr)
 	if err != nil {
@@ -212,7 +133,9 @@ func (n *Node) dial(ctx context.Context, addr string) (net.Conn, error) {
 func (n *Node) pump(ctx context.Context, f *forwarder, conn net.Conn, idle clock.Timer, sentAtTick *uint64) (done bool, err error) {
 	w := wire.NewWriter(conn)
 	dl := &deadline{conn: conn}
-	stop := context.AfterFunc(ctx, func() { dl.shutdown(n.clk.Now().Add(n.cfg.ShutdownGrace)) })
+	// Deadlines are on the connection's time base (wire.ConnClock), which
+	// is not the node's clock when a test runs a fake clock over TCP.
+	stop := context.AfterFunc(ctx, func() { dl.shutdown(n.dialClk.Now().Add(n.cfg.ShutdownGrace)) })
 	defer stop()
 	unflushed := 0
 	var deadlineSet time.Time
@@ -220,7 +143,7 @@ func (n *Node) pump(ctx context.Context, f *forwarder, conn net.Conn, idle clock
 		// Each batch gets a deadline at least 3/4 WriteTimeout away;
 		// refreshing it only when a quarter has passed saves a timer
 		// update per batch when batches are small.
-		if now := n.clk.Now(); unflushed == 0 && now.Sub(deadlineSet) >= n.cfg.WriteTimeout/4 {
+		if now := n.dialClk.Now(); unflushed == 0 && now.Sub(deadlineSet) >= n.cfg.WriteTimeout/4 {
 			dl.batch(now.Add(n.cfg.WriteTimeout))
 			deadlineSet = now
 		}
@@ -236,6 +159,13 @@ func (n *Node) pump(ctx context.Context, f *forwarder, conn net.Conn, idle clock
 		f.sent.Add(uint64(unflushed))
 		unflushed = 0
 		return nil
+	}
+	if pk := f.head; pk != nil { // held back by a stale check: it goes first
+		f.head = nil
+		if err := write(pk); err != nil {
+			n.ctr.dropped[rUnreachable].Add(uint64(unflushed))
+			return false, err
+		}
 	}
 	for {
 		select {
@@ -253,7 +183,7 @@ func (n *Node) pump(ctx context.Context, f *forwarder, conn net.Conn, idle clock
 				return false, err
 			}
 		case <-idle.C():
-			if n.fwds.reap(f, sentAtTick) {
+			if n.fwds.reap(f, sentAtTick, false) {
 				return true, nil
 			}
 			idle.Reset(n.cfg.IdleForwarder)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -51,7 +52,7 @@ func (n *Node) acceptLoop(ctx context.Context, wg *sync.WaitGroup) error {
 		switch n.conns.add(c) {
 		case addOK:
 			wg.Go(func() { n.readConn(ctx, c) })
-		case addFull:
+		case addFull, addFullIP:
 			n.ctr.refused.Add(1)
 			c.Close()
 		case addClosed:
@@ -62,15 +63,25 @@ func (n *Node) acceptLoop(ctx context.Context, wg *sync.WaitGroup) error {
 
 // readConn reads frames from c and queues their packets for the unwrap
 // workers, blocking when the inbound queue is full. It closes c on a
-// framing or read error, at the peer's close, or at shutdown.
+// framing or read error, at the peer's close, at shutdown, when no frame
+// starts within IdleConnTimeout, or when a started frame is not complete
+// within FrameTimeout. Read deadlines are on the Listener's clock.
 func (n *Node) readConn(ctx context.Context, c net.Conn) {
 	defer n.conns.remove(c)
-	r := wire.NewReader(c)
+	r := wire.NewReaderSize(c, readBufferSize)
+	var dl readDeadline
 	for {
+		// No deadline is needed while the next header is buffered.
+		if r.Buffered() < wire.HeaderSize {
+			dl.idle(n, c)
+		}
 		st, err := r.NextSize()
 		if err != nil {
 			n.readFailed(ctx, c, err)
 			return
+		}
+		if r.Buffered() < wire.HeaderSize+st.PacketSize() {
+			dl.frame(n, c)
 		}
 		pk := n.pool.get(st)
 		if _, err := r.ReadFrame(pk.buf); err != nil {
@@ -89,6 +100,29 @@ func (n *Node) readConn(ctx context.Context, c net.Conn) {
 	}
 }
 
+// readDeadline sets an inbound connection's read deadlines: IdleConnTimeout
+// while waiting for a frame to start, FrameTimeout to complete one. An idle
+// deadline is refreshed only once a quarter of it has passed, so a busy
+// connection does not update it per frame.
+type readDeadline struct {
+	inFrame bool      // the deadline set is a frame deadline
+	idleSet time.Time // when the idle deadline was set, if !inFrame
+}
+
+func (d *readDeadline) idle(n *Node, c net.Conn) {
+	now := n.listenClk.Now()
+	if !d.inFrame && !d.idleSet.IsZero() && now.Sub(d.idleSet) < n.cfg.IdleConnTimeout/4 {
+		return
+	}
+	c.SetReadDeadline(now.Add(n.cfg.IdleConnTimeout)) // an error here shows up in the read
+	d.inFrame, d.idleSet = false, now
+}
+
+func (d *readDeadline) frame(n *Node, c net.Conn) {
+	c.SetReadDeadline(n.listenClk.Now().Add(n.cfg.FrameTimeout))
+	d.inFrame = true
+}
+
 // readFailed counts and logs why a connection's reader stopped.
 func (n *Node) readFailed(ctx context.Context, c net.Conn, err error) {
 	if err == io.EOF || ctx.Err() != nil {
@@ -99,11 +133,14 @@ func (n *Node) readFailed(ctx context.Context, c net.Conn, err error) {
 }
 
 // connSet tracks the open inbound connections, so that shutdown can close
-// them, and bounds their number.
+// them, and bounds their number, in all and per remote IP (loopback
+// exempt).
 type connSet struct {
 	mu     sync.Mutex
 	max    int
-	m      map[net.Conn]struct{}
+	maxIP  int
+	m      map[net.Conn]netip.Addr // the remote IP if it counts against maxIP
+	perIP  map[netip.Addr]int
 	closed bool
 	count  *counters
 }
@@ -113,14 +150,28 @@ type addResult int
 const (
 	addOK addResult = iota
 	addFull
+	addFullIP
 	addClosed
 )
 
-func (s *connSet) init(maxConns int, ctr *counters) {
-	s.max, s.m, s.count = maxConns, make(map[net.Conn]struct{}), ctr
+func (s *connSet) init(maxConns, maxPerIP int, ctr *counters) {
+	s.max, s.maxIP, s.count = maxConns, maxPerIP, ctr
+	s.m, s.perIP = make(map[net.Conn]netip.Addr), make(map[netip.Addr]int)
+}
+
+// remoteIP returns the IP c counts against in perIP, or an invalid Addr
+// for a loopback peer or an address that is not an IP (in-memory
+// networks).
+func remoteIP(c net.Conn) netip.Addr {
+	ap, err := netip.ParseAddrPort(c.RemoteAddr().String())
+	if err != nil || ap.Addr().Unmap().IsLoopback() {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
 }
 
 func (s *connSet) add(c net.Conn) addResult {
+	ip := remoteIP(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -128,8 +179,13 @@ func (s *connSet) add(c net.Conn) addResult {
 		return addClosed
 	case len(s.m) >= s.max:
 		return addFull
+	case ip.IsValid() && s.perIP[ip] >= s.maxIP:
+		return addFullIP
 	}
-	s.m[c] = struct{}{}
+	s.m[c] = ip
+	if ip.IsValid() {
+		s.perIP[ip]++
+	}
 	s.count.conns.Add(1)
 	return addOK
 }
@@ -138,8 +194,13 @@ func (s *connSet) add(c net.Conn) addResult {
 func (s *connSet) remove(c net.Conn) {
 	c.Close()
 	s.mu.Lock()
-	if _, ok := s.m[c]; ok {
+	if ip, ok := s.m[c]; ok {
 		delete(s.m, c)
+		if ip.IsValid() {
+			if s.perIP[ip]--; s.perIP[ip] <= 0 {
+				delete(s.perIP, ip)
+			}
+		}
 		s.count.conns.Add(-1)
 	}
 	s.mu.Unlock()

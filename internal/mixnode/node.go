@@ -17,6 +17,7 @@ import (
 	"github.com/nym-go/nym/internal/delayq"
 	"github.com/nym-go/nym/internal/replay"
 	"github.com/nym-go/nym/internal/sphinx"
+	"github.com/nym-go/nym/internal/wire"
 )
 
 // releasedQueue is the capacity of the channel between the delay queue and
@@ -35,18 +36,28 @@ var (
 	ErrBadPacket = errors.New("mixnode: bad packet or address")
 	// ErrStopped means Run has stopped the node.
 	ErrStopped = errors.New("mixnode: stopped")
+	// ErrBadNextHop means the next hop is refused by Config.NextHops or
+	// Deps.AllowNextHop.
+	ErrBadNextHop = errors.New("mixnode: next hop refused by policy")
+	// ErrTooManyHops means the next hop is new and Config.MaxForwarders
+	// next hops already have a forwarder.
+	ErrTooManyHops = errors.New("mixnode: too many next hops")
 )
 
 // Node is a mix node's packet path. Create it with New, start it with Run.
 type Node struct {
-	cfg    Config
-	deps   Deps
-	clk    clock.Clock
-	log    *slog.Logger
-	proc   *sphinx.Processor
-	filter *replay.Filter
-	sched  *delayq.Scheduler[*packet]
-	pool   *bufPool
+	cfg  Config
+	deps Deps
+	clk  clock.Clock
+	// dialClk and listenClk time deadlines and connect timeouts on the
+	// connections made by Deps.Dialer and Deps.Listener (wire.ConnClock).
+	dialClk   clock.Clock
+	listenClk clock.Clock
+	log       *slog.Logger
+	proc      *sphinx.Processor
+	filter    *replay.Filter
+	sched     *delayq.Scheduler[*packet]
+	pool      *bufPool
 
 	inbound  chan *packet // readers → workers
 	released chan *packet // scheduler → router
@@ -71,23 +82,25 @@ func New(cfg Config, deps Deps) (*Node, error) {
 	}
 	log := deps.Logger.With("component", "mixnode")
 	n := &Node{
-		cfg:      cfg,
-		deps:     deps,
-		clk:      deps.Clock,
-		log:      log,
-		proc:     sphinx.NewProcessor(deps.Key),
-		filter:   filter,
-		pool:     newBufPool(),
-		inbound:  make(chan *packet, cfg.InboundQueue),
-		released: make(chan *packet, releasedQueue),
+		cfg:       cfg,
+		deps:      deps,
+		clk:       deps.Clock,
+		dialClk:   wire.ConnClock(deps.Dialer),
+		listenClk: wire.ConnClock(deps.Listener),
+		log:       log,
+		proc:      sphinx.NewProcessor(deps.Key),
+		filter:    filter,
+		pool:      newBufPool(cfg.MaxHeldBytes),
+		inbound:   make(chan *packet, cfg.InboundQueue),
+		released:  make(chan *packet, releasedQueue),
 	}
 	n.sched, err = delayq.New(delayq.Config{MaxDelay: cfg.MaxDelay, Capacity: cfg.DelayCapacity},
 		delayq.Deps[*packet]{Clock: deps.Clock, Out: n.released, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("mixnode: delay queue: %w", err)
 	}
-	n.conns.init(cfg.MaxConns, &n.ctr)
-	n.fwds.init(n)
+	n.conns.init(cfg.MaxConns, cfg.MaxConnsPerIP, &n.ctr)
+	n.fwds.init(n, newHopFilter(cfg.NextHops, deps.Listener.Addr().String()))
 	return n, nil
 }
 
@@ -219,6 +232,10 @@ func (n *Node) process(pk *packet, final *sphinx.Unwrapped) {
 		if r, err := n.fwds.enqueue(pk); err != nil {
 			n.dropPacket(pk, r)
 		}
+		return
+	}
+	if !n.pool.hold(pk) {
+		n.dropPacket(pk, rQueueFull)
 		return
 	}
 	switch err := n.sched.Schedule(pk, wait); {

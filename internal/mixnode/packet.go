@@ -5,6 +5,7 @@ package mixnode
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nym-go/nym/internal/sphinx"
@@ -17,16 +18,25 @@ type packet struct {
 	size sphinx.SizeType
 	recv time.Time          // when the reader read it, on the node's clock
 	hop  sphinx.NodeAddress // the next hop, set by the unwrap worker or Send
+	held bool               // counted in bufPool.held
+	// queued is when the packet entered its forwarder's queue, on the
+	// node's clock, for Config.StaleAfter.
+	queued time.Time
 }
 
 // bufPool hands out packets with buffers of each size type, so the steady
 // state allocates nothing per packet.
+//
+// It also accounts the bytes of packets held in the delay queue and the
+// forwarder queues: hold counts a packet in, put counts it out.
 type bufPool struct {
-	pools [sphinx.Extended + 1]sync.Pool
+	pools   [sphinx.Extended + 1]sync.Pool
+	held    atomic.Int64
+	maxHeld int64
 }
 
-func newBufPool() *bufPool {
-	p := &bufPool{}
+func newBufPool(maxHeld int64) *bufPool {
+	p := &bufPool{maxHeld: maxHeld}
 	for st := sphinx.Regular; st <= sphinx.Extended; st++ {
 		p.pools[st].New = func() any {
 			return &packet{buf: make([]byte, st.PacketSize()), size: st}
@@ -40,8 +50,27 @@ func (p *bufPool) get(st sphinx.SizeType) *packet {
 	return p.pools[st].Get().(*packet)
 }
 
+// hold counts pk's bytes as held until put, and reports false (counting
+// nothing) if that would pass maxHeld. A packet already held stays so.
+func (p *bufPool) hold(pk *packet) bool {
+	if pk.held {
+		return true
+	}
+	n := int64(len(pk.buf))
+	if p.held.Add(n) > p.maxHeld {
+		p.held.Add(-n)
+		return false
+	}
+	pk.held = true
+	return true
+}
+
 // put returns pk to its pool; the caller must not use it afterwards.
 func (p *bufPool) put(pk *packet) {
-	pk.recv = time.Time{}
+	if pk.held {
+		p.held.Add(-int64(len(pk.buf)))
+		pk.held = false
+	}
+	pk.recv, pk.queued = time.Time{}, time.Time{}
 	p.pools[pk.size].Put(pk)
 }

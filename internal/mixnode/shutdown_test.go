@@ -6,6 +6,7 @@ package mixnode_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/mixnode"
 	"github.com/nym-go/nym/internal/sphinx"
+	"github.com/nym-go/nym/internal/wire"
 	"github.com/nym-go/nym/internal/wire/wiretest"
 )
 
@@ -122,12 +124,16 @@ func TestIdleForwarderReaped(t *testing.T) {
 	waitFor(t, "Sent to count the packet", func() bool { return m.Stats().Sent[gw.Addr().String()] == 1 })
 	// The first tick sees the packet sent since the start; the second one
 	// sees nothing new and reaps.
-	for i := 0; gw.Stats().Connections != 0; i++ {
-		if i > 100 {
+	reaped := func() bool { return gw.Stats().Connections == 0 }
+	for i := 0; !reaped(); i++ {
+		if i > 2 {
 			t.Fatal("the idle forwarder was not reaped")
 		}
+		h.waitArmed("the idle tick", h.fake.Now().Add(time.Minute), reaped)
 		h.fake.Advance(time.Minute)
-		time.Sleep(time.Millisecond)
+		waitFor(t, "the idle tick to be handled", func() bool {
+			return reaped() || slices.Contains(h.fake.Deadlines(), h.fake.Now().Add(time.Minute))
+		})
 	}
 	if st := m.Stats(); st.Sent[gw.Addr().String()] != 1 || st.Queued.Forwarding != 0 {
 		t.Errorf("stats after reaping: %+v\n%s", st, h.log)
@@ -140,6 +146,8 @@ func TestIdleForwarderReaped(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	for _, cfg := range []mixnode.Config{
 		{MaxDelay: -1}, {Workers: -1}, {ForwardQueue: -2}, {ShutdownGrace: 5 * time.Second},
+		{Backoff: wire.Backoff{Max: time.Second}}, // Initial 0 would redial in a busy loop
+		{MaxHeldBytes: -1}, {NextHops: 7}, {MaxForwarders: -1}, {FrameTimeout: -1},
 	} {
 		if err := cfg.Validate(); err == nil {
 			t.Errorf("Validate(%+v) = nil, want an error", cfg)

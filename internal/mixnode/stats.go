@@ -11,7 +11,8 @@ type DropReason string
 // The drop reasons.
 const (
 	// DropQueueFull: a bounded queue was full (the delay queue, or a
-	// connected next hop's forwarder queue), or Send found it full.
+	// connected next hop's forwarder queue), or Send found it full, or
+	// holding the packet would pass Config.MaxHeldBytes.
 	DropQueueFull DropReason = "queue_full"
 	// DropReplay: the packet's replay tag was seen before under this key.
 	DropReplay DropReason = "replay"
@@ -23,12 +24,20 @@ const (
 	// DropTooLate: the header delay is above Config.MaxDelay.
 	DropTooLate DropReason = "too_late"
 	// DropUnreachable: the next hop's queue was full while it was not
-	// connected, or frames were lost in a failed write.
+	// connected, the packet waited longer than Config.StaleAfter for a
+	// hop that was not connected, or frames were lost in a failed write.
 	DropUnreachable DropReason = "unreachable"
 	// DropFinalHop: a final-hop packet reached a node without Deps.Final.
 	DropFinalHop DropReason = "final_hop"
 	// DropShutdown: the packet was still queued when the node stopped.
 	DropShutdown DropReason = "shutdown"
+	// DropBadNextHop: the next hop is refused by Config.NextHops (or
+	// Deps.AllowNextHop): unspecified, multicast, link-local, broadcast,
+	// this node itself, or loopback/private under NextHopsPublic.
+	DropBadNextHop DropReason = "bad_next_hop"
+	// DropTooManyHops: the packet's next hop is new and
+	// Config.MaxForwarders next hops already have a forwarder.
+	DropTooManyHops DropReason = "too_many_hops"
 )
 
 // reason indexes the drop counters.
@@ -43,6 +52,8 @@ const (
 	rUnreachable
 	rFinalHop
 	rShutdown
+	rBadNextHop
+	rTooManyHops
 	numReasons
 )
 
@@ -55,6 +66,8 @@ var reasonNames = [numReasons]DropReason{
 	rUnreachable: DropUnreachable,
 	rFinalHop:    DropFinalHop,
 	rShutdown:    DropShutdown,
+	rBadNextHop:  DropBadNextHop,
+	rTooManyHops: DropTooManyHops,
 }
 
 // Stats counts what a Node did since New. Counters are cumulative; Queued
@@ -66,7 +79,12 @@ type Stats struct {
 	// once the flush that carries its frame to the connection succeeds
 	// (a forwarder flushes when its queue empties, or every 64 frames);
 	// frames lost with a failed write count as unreachable instead.
+	// Only next hops that have a forwarder, or had one recently, are
+	// listed: once more than Config.MaxForwarders next hops that went
+	// away are remembered, the oldest are folded into SentOther.
 	Sent map[string]uint64
+	// SentOther counts packets sent to next hops no longer listed in Sent.
+	SentOther uint64
 	// Delivered counts final-hop packets handed to Deps.Final.
 	Delivered uint64
 	// Dropped counts packets that did not leave the node, by reason. Every
@@ -77,10 +95,11 @@ type Stats struct {
 	// Connections is the number of open inbound connections.
 	Connections int
 	// RefusedConns counts inbound connections closed at once because
-	// Config.MaxConns were open.
+	// Config.MaxConns were open, or Config.MaxConnsPerIP from its IP.
 	RefusedConns uint64
 	// ClosedConns counts inbound connections closed because of a framing
-	// or read error (not the peer's clean close).
+	// or read error, or a timeout (Config.IdleConnTimeout,
+	// Config.FrameTimeout), but not the peer's clean close.
 	ClosedConns uint64
 }
 
@@ -93,6 +112,11 @@ type QueueStats struct {
 	Delayed int
 	// Forwarding is packets in forwarder queues, summed over next hops.
 	Forwarding int
+	// HeldBytes is the packet bytes held in the delay queue and forwarder
+	// queues, bounded by Config.MaxHeldBytes.
+	HeldBytes int64
+	// Forwarders is the number of next hops with a forwarder.
+	Forwarders int
 }
 
 // counters are the node's hot-path counters, all atomics.
@@ -125,6 +149,7 @@ func (n *Node) Stats() Stats {
 	st.Dropped[DropShutdown] += ds.DroppedShutdown // the Scheduler counts its own
 	st.Queued.Inbound = len(n.inbound)
 	st.Queued.Delayed = ds.Queued + len(n.released)
-	st.Sent, st.Queued.Forwarding = n.fwds.stats()
+	n.fwds.stats(&st)
+	st.Queued.HeldBytes = n.pool.held.Load()
 	return st
 }

@@ -47,8 +47,19 @@
 // IDs) crowd into a few bits and are soon all reported as seen. A sender can choose its own tags by grinding
 // ephemeral keys, but the most that buys is filling a generation faster
 // than random tags would, at one key exchange per attempt, which raises
-// the false-positive rate toward a bounded value; it cannot make another
-// sender's tag disappear, since generations are cleared only by count.
+// the false-positive rate toward a bounded value.
+//
+// # Replay window
+//
+// Generations are cleared by count, so the window is counted in packets,
+// not time: a tag is forgotten once between ExpectedItems and
+// 2·ExpectedItems newer tags have been recorded. Anyone can send fresh
+// packets, so an attacker who floods about 2·ExpectedItems of them (at the
+// defaults and 15,000 packets/s, 11 to 22 minutes) rotates every
+// generation that held a recorded packet's tag, and can then replay that
+// packet and watch where the copy goes. The filter alone does not stop
+// this; what bounds it is key rotation (a packet is only valid under the
+// key it was made for, and a node forgets old keys), which is future work.
 //
 // # Concurrency
 //
