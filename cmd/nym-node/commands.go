@@ -19,7 +19,7 @@ func cmdInit(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	var o node.InitOptions
 	var mode string
 	fs.StringVar(&o.ID, "id", "", "node id: the directory name under $NYM_HOME/nym-nodes/ (required)")
-	fs.StringVar(&mode, "mode", string(node.ModeMixnode), fmt.Sprintf("what the node does, one of %v (gateway modes: config only, they do not run yet)", node.Modes))
+	fs.StringVar(&mode, "mode", string(node.ModeMixnode), fmt.Sprintf("what the node does, one of %v", node.Modes))
 	fs.StringVar(&o.Host, "host", "", "IP address a mix node announces to the network (required for mixnode)")
 	fs.StringVar(&o.MixHost, "mix-host", "", "gateway: IP address announced to mix nodes (default: --host)")
 	fs.StringVar(&o.ClientsHost, "clients-host", "", "gateway: host (IP or DNS name) clients connect to (required for gateway modes)")

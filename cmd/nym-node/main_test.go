@@ -74,8 +74,8 @@ func TestInitKeysCheckConfig(t *testing.T) {
 		"--clients-host", "127.0.0.1"); code != 0 {
 		t.Fatalf("gateway init: %d %s", code, errs)
 	}
-	if code, _, errs := nymNode(ctx, "run", "--id", "g1"); code != 1 || !strings.Contains(errs, "not yet implemented") {
-		t.Fatalf("gateway run: %d %s", code, errs)
+	if code, out, errs := nymNode(ctx, "run", "--id", "g1", "--check-config"); code != 0 || !strings.Contains(out, "valid") {
+		t.Fatalf("gateway check-config: %d %s %s", code, out, errs)
 	}
 	code, keys, _ := nymNode(ctx, "keys", "--id", "m1")
 	if code != 0 || !strings.Contains(out, strings.Split(keys, "\n")[0]) {

@@ -107,6 +107,18 @@ type GatewayConfig struct {
 	// ClientsAnnounce is the websocket URL clients are told to use
 	// (ws://host:port).
 	ClientsAnnounce string `toml:"clients_announce"`
+	// InboxMaxMessages is the most messages kept per offline client; 0
+	// means the default (10,000), negative means unlimited.
+	InboxMaxMessages int `toml:"inbox_max_messages"`
+	// InboxMaxBytes is the most bytes kept per offline client; 0 means the
+	// default (64 MiB), negative means unlimited.
+	InboxMaxBytes int64 `toml:"inbox_max_bytes"`
+	// InboxRetention is how long an unacknowledged message is kept; 0
+	// means the default (7 days), negative means forever.
+	InboxRetention time.Duration `toml:"inbox_retention"`
+	// AckTimeout is how long a message pushed to a connected client waits
+	// for its ack before it is moved to the inbox; 0 means 5s.
+	AckTimeout time.Duration `toml:"ack_timeout"`
 }
 
 // Load reads and validates a config file. Keys the file has that Config
@@ -173,6 +185,9 @@ func (c *Config) Validate() error {
 			}
 			if err := checkWSURL(c.Gateway.ClientsAnnounce); err != nil {
 				bad("gateway.clients_announce", "%v", err)
+			}
+			if c.Gateway.AckTimeout < 0 {
+				bad("gateway.ack_timeout", "%v is negative", c.Gateway.AckTimeout)
 			}
 		}
 		if c.Mixnode != nil {

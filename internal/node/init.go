@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/nym-go/nym/internal/gateway"
+	"github.com/nym-go/nym/internal/storage"
 	"io"
 	"net"
 	"net/netip"
@@ -134,8 +136,12 @@ func Init(opts InitOptions) (*Config, error) {
 		}
 		port := strconv.Itoa(opts.ClientsPort)
 		cfg.Gateway = &GatewayConfig{
-			ClientsListen:   net.JoinHostPort(clientsListen, port),
-			ClientsAnnounce: "ws://" + net.JoinHostPort(opts.ClientsHost, port),
+			ClientsListen:    net.JoinHostPort(clientsListen, port),
+			ClientsAnnounce:  "ws://" + net.JoinHostPort(opts.ClientsHost, port),
+			InboxMaxMessages: storage.DefaultMaxMessages,
+			InboxMaxBytes:    storage.DefaultMaxBytes,
+			InboxRetention:   storage.DefaultRetention,
+			AckTimeout:       gateway.DefaultAckTimeout,
 		}
 	}
 	if err := cfg.Validate(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/nym-go/nym/internal/clock"
 	"github.com/nym-go/nym/internal/mixnode"
 	"github.com/nym-go/nym/internal/nodehttp"
+	"github.com/nym-go/nym/internal/sphinx"
 	"github.com/nym-go/nym/internal/wire"
 )
 
@@ -21,9 +22,9 @@ type mixPipeline struct {
 	*mixnode.Node
 }
 
-func newMixPipeline(cfg *Config, keys *KeySet, ln net.Listener, clk clock.Clock, log *slog.Logger) (*mixPipeline, error) {
+func newMixPipeline(cfg *Config, keys *KeySet, ln net.Listener, final func(*sphinx.Unwrapped), clk clock.Clock, log *slog.Logger) (*mixPipeline, error) {
 	n, err := mixnode.New(mixnode.Config{MaxDelay: cfg.Mixnet.MaxDelay}, mixnode.Deps{
-		Key: keys.Sphinx, Listener: ln, Dialer: wire.TCPDialer{}, Clock: clk, Logger: log,
+		Key: keys.Sphinx, Listener: ln, Dialer: wire.TCPDialer{}, Clock: clk, Logger: log, Final: final,
 	})
 	if err != nil {
 		return nil, err

@@ -17,10 +17,10 @@ import (
 
 	"github.com/nym-go/nym/internal/announce"
 	"github.com/nym-go/nym/internal/clock"
-	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/dirclient"
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/nodehttp"
+	"github.com/nym-go/nym/internal/sphinx"
 )
 
 // Version is the software version a node announces.
@@ -54,6 +54,11 @@ type Addrs struct {
 	MixnetAnnounce string
 	// HTTP is the bound HTTP API listener.
 	HTTP net.Addr
+	// ClientsListen, ClientsAnnounce and Inbox are a gateway's client
+	// websocket listener, its announced URL and the inbox file.
+	ClientsListen   net.Addr
+	ClientsAnnounce string
+	Inbox           string
 }
 
 // CheckConfig loads the node's config strictly (unknown keys are errors)
@@ -94,17 +99,17 @@ func Run(ctx context.Context, opts RunOptions) error {
 		opts.Logger.Warn("config has unknown keys; they are ignored (run with --check-config to see them as errors)",
 			"keys", strings.Join(unknown, ", "))
 	}
-	if cfg.Mode != ModeMixnode {
-		return fmt.Errorf("mode %q is not yet implemented", cfg.Mode)
-	}
 	keys, err := LoadKeys(dir)
 	if err != nil {
 		return fmt.Errorf("node %q: %w", cfg.ID, err)
 	}
-	return runMixnode(ctx, opts, dir, cfg, keys)
+	return runNode(ctx, opts, dir, cfg, keys)
 }
 
-func runMixnode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, keys *KeySet) error {
+// runNode runs a mix node or, for the gateway modes, a gateway: the mix
+// pipeline (whose final-hop packets go to the gateway), the client
+// websocket, the inbox and its expiry loop.
+func runNode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, keys *KeySet) error {
 	log := opts.Logger.With("node", cfg.ID)
 	mixLn, err := net.Listen("tcp", cfg.Mixnet.Listen)
 	if err != nil {
@@ -115,28 +120,52 @@ func runMixnode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config,
 		mixLn.Close()
 		return fmt.Errorf("http listener: %w", err)
 	}
-	mix, err := newMixPipeline(cfg, keys, mixLn, opts.Clock, log)
+	var gwp *gatewayParts
+	var final func(*sphinx.Unwrapped)
+	var mix *mixPipeline
+	if cfg.Mode.IsGateway() {
+		gwp, err = newGatewayParts(cfg, keys, dir, func(a sphinx.NodeAddress, t sphinx.SizeType, p []byte) error {
+			return mix.Send(a, t, p)
+		}, opts.Clock, log)
+		if err != nil {
+			mixLn.Close()
+			httpLn.Close()
+			return err
+		}
+		defer gwp.close()
+		final = gwp.gw.Final
+	}
+	mix, err = newMixPipeline(cfg, keys, mixLn, final, opts.Clock, log)
 	if err != nil {
 		mixLn.Close()
 		httpLn.Close()
 		return err
 	}
 	announceHost, _ := netip.ParseAddrPort(cfg.Mixnet.Announce) // checked by Validate
+	roles := nodehttp.Roles{MixnodeEnabled: !cfg.Mode.IsGateway(), GatewayEnabled: cfg.Mode.IsGateway()}
+	var gwSource nodehttp.GatewaySource
+	if gwp != nil {
+		gwSource = gwp
+	}
 	api, err := nodehttp.New(nodehttp.Config{
-		Roles: nodehttp.Roles{MixnodeEnabled: true},
+		Roles: roles,
 		HostInformation: nodehttp.HostInformation{
 			IPAddress: []string{announceHost.Addr().String()},
 			Keys:      nodehttp.HostKeys{X25519Sphinx: keys.SphinxPublic()},
 			Mixnet:    nodehttp.Addresses{Listen: mixLn.Addr().String(), Announce: cfg.Mixnet.Announce},
 			HTTP:      nodehttp.Addresses{Listen: httpLn.Addr().String()},
 		},
-	}, nodehttp.Deps{Identity: keys.Identity, Stats: mix, Clock: opts.Clock, Logger: log.With("component", "http")})
+	}, nodehttp.Deps{Identity: keys.Identity, Stats: mix, Clock: opts.Clock, Logger: log.With("component", "http"), Gateway: gwSource})
 	if err != nil {
 		mixLn.Close()
 		httpLn.Close()
 		return err
 	}
 	var ann *announce.Announcer
+	totals := mix.totals
+	if gwp != nil {
+		totals = nil // the directory's metrics are for mix nodes
+	}
 	if cfg.Directory.URL != "" {
 		dc, err := dirclient.New(cfg.Directory.URL, nil)
 		if err != nil {
@@ -149,15 +178,8 @@ func runMixnode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config,
 			MetricsInterval:  cfg.Directory.MetricsInterval,
 		}, announce.Deps{
 			Directory: dc, Clock: opts.Clock, Logger: log.With("component", "announce"),
-			Presence: func() dirapi.Signable {
-				p := &dirapi.MixNodePresence{
-					Host: cfg.Mixnet.Announce, PubKey: keys.SphinxPublic(), Version: Version,
-					Location: cfg.Location, Layer: uint64(cfg.Mixnode.Layer),
-				}
-				dirapi.Sign(p, keys.Identity, opts.Clock.Now())
-				return p
-			},
-			Totals: mix.totals, PubKey: keys.SphinxPublic(),
+			Presence: presenceFunc(cfg, keys, opts.Clock),
+			Totals:   totals, PubKey: keys.SphinxPublic(),
 		})
 		if err != nil {
 			mixLn.Close()
@@ -167,6 +189,15 @@ func runMixnode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config,
 	}
 
 	addrs := Addrs{MixnetListen: mixLn.Addr(), MixnetAnnounce: cfg.Mixnet.Announce, HTTP: httpLn.Addr()}
+	var clientsLn net.Listener
+	if gwp != nil {
+		if clientsLn, err = net.Listen("tcp", cfg.Gateway.ClientsListen); err != nil {
+			mixLn.Close()
+			httpLn.Close()
+			return fmt.Errorf("clients listener: %w", err)
+		}
+		addrs.ClientsListen, addrs.ClientsAnnounce, addrs.Inbox = clientsLn.Addr(), cfg.Gateway.ClientsAnnounce, gwp.path
+	}
 	printBanner(out(opts.Stdout), cfg, keys, addrs)
 	if opts.Ready != nil {
 		opts.Ready(addrs)
@@ -178,6 +209,9 @@ func runMixnode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config,
 		return nodehttp.Serve(ctx, httpLn, api.Handler(), ShutdownTimeout/2)
 	})
 	g.Go("stats", api.Run)
+	if gwp != nil {
+		gwp.start(g, clientsLn)
+	}
 	if ann != nil {
 		g.Go("announce", ann.Run)
 	} else {
@@ -193,6 +227,21 @@ func printBanner(w io.Writer, cfg *Config, keys *KeySet, a Addrs) {
 	dirURL := cfg.Directory.URL
 	if dirURL == "" {
 		dirURL = "(none: not announcing)"
+	}
+	if cfg.Mode.IsGateway() {
+		fmt.Fprintf(w, `nym-node %s: %s %q
+  identity key (ed25519): %s
+  sphinx key (x25519):    %s
+  mixnet listen:          %s
+  mixnet announce:        %s
+  clients listen:         %s
+  clients announce:       %s
+  inbox:                  %s
+  http api:               http://%s/api/v1/health
+  directory:              %s
+`, Version, cfg.Mode, cfg.ID, keys.IdentityPublic(), keys.SphinxPublic(), a.MixnetListen, a.MixnetAnnounce,
+			a.ClientsListen, a.ClientsAnnounce, a.Inbox, a.HTTP, dirURL)
+		return
 	}
 	fmt.Fprintf(w, `nym-node %s: %s %q, layer %d
   identity key (ed25519): %s
