@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/nym-go/nym/internal/mixnode"
 )
 
 // Mode is what a nym-node does; it is chosen at init and recorded in the
@@ -46,7 +48,10 @@ const (
 	DefaultPresenceInterval = 2 * time.Second
 	DefaultMetricsInterval  = time.Second
 	DefaultMaxDelay         = 10 * time.Second
-	DefaultLayers           = 3
+	// MaxMaxDelay bounds mixnet.max_delay: a node holding packets longer
+	// only gives an attacker more memory to fill.
+	MaxMaxDelay   = 10 * time.Minute
+	DefaultLayers = 3
 )
 
 // Config is the content of a node's config/config.toml.
@@ -180,7 +185,7 @@ func (c *Config) Validate() error {
 		if c.Gateway == nil {
 			bad("gateway", "section missing for mode %q", c.Mode)
 		} else {
-			if err := checkHostPort(c.Gateway.ClientsListen, false); err != nil {
+			if err := checkHostPort(c.Gateway.ClientsListen); err != nil {
 				bad("gateway.clients_listen", "%v", err)
 			}
 			if err := checkWSURL(c.Gateway.ClientsAnnounce); err != nil {
@@ -196,18 +201,18 @@ func (c *Config) Validate() error {
 	default:
 		bad("mode", "%q is not one of %v", c.Mode, Modes)
 	}
-	if err := checkHostPort(c.Mixnet.Listen, false); err != nil {
+	if err := checkHostPort(c.Mixnet.Listen); err != nil {
 		bad("mixnet.listen", "%v", err)
 	}
-	if err := checkHostPort(c.Mixnet.Announce, true); err != nil {
+	if err := checkAnnounce(c.Mixnet.Announce); err != nil {
 		bad("mixnet.announce", "%v", err)
 	}
 	if c.Mixnet.MaxDelay == 0 {
 		c.Mixnet.MaxDelay = DefaultMaxDelay
-	} else if c.Mixnet.MaxDelay < 0 {
-		bad("mixnet.max_delay", "%v is negative", c.Mixnet.MaxDelay)
+	} else if c.Mixnet.MaxDelay < 0 || c.Mixnet.MaxDelay > MaxMaxDelay {
+		bad("mixnet.max_delay", "%v is outside 0..%v", c.Mixnet.MaxDelay, MaxMaxDelay)
 	}
-	if err := checkHostPort(c.HTTP.Listen, false); err != nil {
+	if err := checkHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen", "%v", err)
 	}
 	if c.Directory.URL != "" {
@@ -229,24 +234,52 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// checkHostPort checks a host:port with a port in 1..65535 (0 is allowed
-// for listeners, to pick a free port). With ipOnly, the host must be an IP
-// literal.
-func checkHostPort(s string, ipOnly bool) error {
-	host, port, err := net.SplitHostPort(s)
+// checkHostPort checks a listen address: host:port with a port in
+// 0..65535 (0 picks a free port).
+func checkHostPort(s string) error {
+	_, port, err := net.SplitHostPort(s)
 	if err != nil {
 		return fmt.Errorf("%q is not host:port", s)
 	}
-	p, err := strconv.ParseUint(port, 10, 16)
-	if err != nil || (ipOnly && p == 0) {
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return fmt.Errorf("%q has no valid port", s)
 	}
-	if ipOnly {
-		if _, err := netip.ParseAddr(host); err != nil {
-			return fmt.Errorf("%q: host must be an IP address", s)
-		}
+	return nil
+}
+
+// checkAnnounce checks the address other nodes are told to send to: an IP
+// literal with a port, which Sphinx headers can carry (no zone) and which
+// a remote node can reach (not unspecified, multicast or link-local).
+func checkAnnounce(s string) error {
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not ip:port (the host must be an IP address): %v", s, err)
+	}
+	a := ap.Addr()
+	switch {
+	case ap.Port() == 0:
+		return fmt.Errorf("%q has no valid port", s)
+	case a.Zone() != "":
+		return fmt.Errorf("%q has a zone, which a Sphinx address cannot carry", s)
+	case a.IsUnspecified():
+		return fmt.Errorf("%q is unspecified: announce the address other nodes reach this one at", s)
+	case a.IsMulticast(), a.IsLinkLocalUnicast(), a.IsInterfaceLocalMulticast():
+		return fmt.Errorf("%q is not a unicast address other nodes can reach", s)
 	}
 	return nil
+}
+
+// NextHopPolicy returns the mix node's next-hop policy for the announced
+// address: a node on a loopback or private address (a local or private
+// network) may forward to loopback and private addresses too; a node on a
+// public address forwards to public addresses only, so that packets can't
+// make it write into services on its own host or network.
+func (c *Config) NextHopPolicy() mixnode.NextHopPolicy {
+	ap, err := netip.ParseAddrPort(c.Mixnet.Announce)
+	if err == nil && (ap.Addr().IsLoopback() || ap.Addr().IsPrivate()) {
+		return mixnode.NextHopsPrivate
+	}
+	return mixnode.NextHopsPublic
 }
 
 func checkWSURL(s string) error {
@@ -254,5 +287,5 @@ func checkWSURL(s string) error {
 	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") {
 		return fmt.Errorf("%q is not a ws:// or wss:// URL", s)
 	}
-	return checkHostPort(u.Host, false)
+	return checkHostPort(u.Host)
 }

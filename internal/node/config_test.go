@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nym-go/nym/internal/mixnode"
 )
 
 func mixConfig() *Config {
@@ -47,6 +49,8 @@ func TestValidateErrors(t *testing.T) {
 		{"mixnet.announce", func(c *Config) { c.Mixnet.Announce = "example.com:1789" }},
 		{"mixnet.announce", func(c *Config) { c.Mixnet.Announce = "127.0.0.1:0" }},
 		{"mixnet.max_delay", func(c *Config) { c.Mixnet.MaxDelay = -time.Second }},
+		{"mixnet.max_delay", func(c *Config) { c.Mixnet.MaxDelay = time.Hour }},
+		{"mixnet.max_delay", func(c *Config) { c.Mixnet.MaxDelay = time.Hour }},
 		{"http.listen", func(c *Config) { c.HTTP.Listen = "" }},
 		{"directory.url", func(c *Config) { c.Directory.URL = "ftp://x" }},
 		{"directory.presence_interval", func(c *Config) { c.Directory.PresenceInterval = time.Millisecond }},
@@ -94,5 +98,40 @@ func TestLoadRoundTripAndUnknownKeys(t *testing.T) {
 	os.WriteFile(path, []byte("id = 5\n"), 0o600)
 	if _, _, err = Load(path, false); err == nil {
 		t.Fatal("Load accepted a wrongly typed id")
+	}
+}
+
+func TestAnnounceAddress(t *testing.T) {
+	for _, bad := range []string{"0.0.0.0:1789", "[::]:1789", "[fe80::1%eth0]:1789", "[fe80::1]:1789",
+		"224.0.0.1:1789", "169.254.1.1:1789", "localhost:1789", "127.0.0.1:0", "127.0.0.1"} {
+		c := mixConfig()
+		c.Mixnet.Announce = bad
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "mixnet.announce:") {
+			t.Errorf("announce %q: Validate() = %v, want a mixnet.announce error", bad, err)
+		}
+	}
+	for _, good := range []string{"127.0.0.1:1789", "203.0.113.7:1789", "[2001:db8::1]:1789", "10.0.0.5:1"} {
+		c := mixConfig()
+		c.Mixnet.Announce = good
+		if err := c.Validate(); err != nil {
+			t.Errorf("announce %q: %v", good, err)
+		}
+	}
+}
+
+func TestNextHopPolicy(t *testing.T) {
+	for announce, want := range map[string]mixnode.NextHopPolicy{
+		"127.0.0.1:1789":     mixnode.NextHopsPrivate,
+		"10.1.2.3:1789":      mixnode.NextHopsPrivate,
+		"192.168.1.2:1789":   mixnode.NextHopsPrivate,
+		"[fd00::1]:1789":     mixnode.NextHopsPrivate,
+		"203.0.113.7:1789":   mixnode.NextHopsPublic,
+		"[2001:db8::1]:1789": mixnode.NextHopsPublic,
+	} {
+		c := mixConfig()
+		c.Mixnet.Announce = announce
+		if got := c.NextHopPolicy(); got != want {
+			t.Errorf("NextHopPolicy(%s) = %v, want %v", announce, got, want)
+		}
 	}
 }

@@ -23,7 +23,7 @@ type mixPipeline struct {
 }
 
 func newMixPipeline(cfg *Config, keys *KeySet, ln net.Listener, final func(*sphinx.Unwrapped), clk clock.Clock, log *slog.Logger) (*mixPipeline, error) {
-	n, err := mixnode.New(mixnode.Config{MaxDelay: cfg.Mixnet.MaxDelay}, mixnode.Deps{
+	n, err := mixnode.New(mixnode.Config{MaxDelay: cfg.Mixnet.MaxDelay, NextHops: cfg.NextHopPolicy()}, mixnode.Deps{
 		Key: keys.Sphinx, Listener: ln, Dialer: wire.TCPDialer{}, Clock: clk, Logger: log, Final: final,
 	})
 	if err != nil {
