@@ -77,6 +77,9 @@ func (c *collector) sentByLabel(sent map[string]uint64) map[string]uint64 {
 	defer c.mu.Unlock()
 	out := make(map[string]uint64, min(len(sent), c.max+1))
 	for _, h := range hops {
+		if sent[h] == 0 && !c.labeled[h] {
+			continue // a hop nothing reached must not take one of the labels
+		}
 		if !c.labeled[h] && len(c.labeled) < c.max && h != OtherNextHop {
 			c.labeled[h] = true
 		}

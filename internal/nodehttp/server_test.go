@@ -215,7 +215,7 @@ func TestStatsWindows(t *testing.T) {
 func TestMetricsText(t *testing.T) {
 	h := newHarness(t, nodehttp.Config{MaxNextHops: 2})
 	h.stats.set(nodehttp.Stats{
-		Received: 7, Sent: map[string]uint64{"10.0.0.1:1789": 3, "10.0.0.2:1789": 2, "10.0.0.3:1789": 1, "10.0.0.4:1789": 1},
+		Received: 7, Sent: map[string]uint64{"10.0.0.0:1788": 0, "10.0.0.1:1789": 3, "10.0.0.2:1789": 2, "10.0.0.3:1789": 1, "10.0.0.4:1789": 1},
 		Dropped: map[string]uint64{"queue_full": 4}, Queued: map[string]int{"delayed": 5}, Connections: 2,
 	})
 	code, b := h.get(t, http.MethodGet, nodehttp.PathMetrics)
@@ -236,6 +236,9 @@ func TestMetricsText(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+	if strings.Contains(text, `next_hop="10.0.0.0:1788"`) {
+		t.Error("a next hop with nothing sent took a label")
 	}
 	if t.Failed() {
 		t.Log(text)
