@@ -27,7 +27,8 @@ func TestConformsToOpenAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := serve(t, Config{})
+	// Caps small enough for the requests below to reach them (503).
+	l := serve(t, Config{MaxNodes: 4, MaxWindowMetrics: 2})
 	base := &http.Transport{DisableCompression: true}
 	defer base.CloseIdleConnections()
 	client := &http.Client{
@@ -79,6 +80,9 @@ func TestConformsToOpenAPI(t *testing.T) {
 		call("POST", path, `{"pubKey":1}`)                         // 400
 		call("POST", path, strings.Repeat(" ", MaxBodyBytes+1))    // 413
 	}
+	for path, p := range presence {
+		call("POST", path, signed(p(300), 300, now)) // 503: the four kinds hold MaxNodes
+	}
 	tag := call("GET", dirapi.PathTopology, nil).Header.Get("ETag")
 	call("GET", dirapi.PathTopology, nil, "If-None-Match", tag)
 	call("GET", dirapi.PathTopology, nil, "Accept-Encoding", "gzip")
@@ -93,6 +97,7 @@ func TestConformsToOpenAPI(t *testing.T) {
 	l.waitSubscribers(t, 1)
 	call("POST", dirapi.PathMetricsMixes, metric("m", 1))
 	call("POST", dirapi.PathMetricsMixes, metric("m", 2))
+	call("POST", dirapi.PathMetricsMixes, metric("m", 3)) // 503: MaxWindowMetrics reached
 	call("POST", dirapi.PathMetricsMixes, `{"pubKey":"m"}`)
 	call("POST", dirapi.PathMetricsMixes, strings.Repeat(" ", MaxBodyBytes+1))
 	for _, frame := range readLines(t, ws, 2) {
