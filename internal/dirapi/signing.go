@@ -63,7 +63,7 @@ func (p *MixNodePresence) SigningMessage() []byte {
 
 // SigningMessage implements Signable. Fields: clientListener,
 // mixnetListener, pubKey, identityKey, version, location, registeredClients,
-// timestamp.
+// registeredClientCount, timestamp.
 func (p *GatewayPresence) SigningMessage() []byte {
 	return providerMessage(p.Kind(), p)
 }
@@ -82,6 +82,7 @@ func providerMessage(k Kind, p *GatewayPresence) []byte {
 	e.str("version", p.Version)
 	e.str("location", p.Location)
 	e.clients("registeredClients", p.RegisteredClients)
+	e.u64("registeredClientCount", p.RegisteredClientCount)
 	e.u64("timestamp", uint64(p.Timestamp))
 	return e.buf
 }

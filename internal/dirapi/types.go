@@ -97,7 +97,11 @@ type GatewayPresence struct {
 	Version           string             `json:"version"`
 	Location          string             `json:"location"`
 	RegisteredClients []RegisteredClient `json:"registeredClients"`
-	LastSeen          int64              `json:"lastSeen"`
+	// RegisteredClientCount is how many clients are registered. A gateway
+	// announces the number instead of listing the clients, which would
+	// tell anyone who uses it.
+	RegisteredClientCount uint64 `json:"registeredClientCount,omitempty"`
+	LastSeen              int64  `json:"lastSeen"`
 	Signed
 }
 

@@ -119,6 +119,8 @@ func (o *object) provider(ipOnly bool) *dirapi.GatewayPresence {
 		Version:           o.str("version", true, maxVersionLen),
 		Location:          o.str("location", false, maxLocationLen),
 		RegisteredClients: o.clients("registeredClients"),
+		// Optional: v0.7.0 gateways don't send it.
+		RegisteredClientCount: o.uint("registeredClientCount", false),
 	}
 	p.Signed = o.signing(p.PubKey)
 	return p
@@ -249,5 +251,6 @@ func sameFields(a, b dirapi.Signable) bool {
 func sameProvider(x, y *dirapi.GatewayPresence) bool {
 	return x.ClientListener == y.ClientListener && x.MixnetListener == y.MixnetListener &&
 		x.PubKey == y.PubKey && x.Version == y.Version && x.Location == y.Location &&
-		x.IdentityKey == y.IdentityKey && slices.Equal(x.RegisteredClients, y.RegisteredClients)
+		x.IdentityKey == y.IdentityKey && slices.Equal(x.RegisteredClients, y.RegisteredClients) &&
+		x.RegisteredClientCount == y.RegisteredClientCount
 }

@@ -8,10 +8,14 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/dirapi"
+	"github.com/nym-go/nym/internal/dirclient"
+	"github.com/nym-go/nym/internal/directory"
 	"github.com/nym-go/nym/internal/gateway/gwclient"
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/leaktest"
@@ -24,7 +28,13 @@ func TestRunGateway(t *testing.T) {
 	o := initOpts(root)
 	o.ID, o.Mode, o.Layer, o.Host = "gw1", ModeEntryGateway, 0, ""
 	o.MixHost, o.ClientsHost, o.ClientsPort = "127.0.0.1", "127.0.0.1", freePort(t)
-	o.MixPort, o.HTTPPort, o.Directory = freePort(t), 0, ""
+	dirSrv, err := directory.New(directory.Config{}, directory.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := httptest.NewServer(dirSrv.Handler())
+	t.Cleanup(dir.Close)
+	o.MixPort, o.HTTPPort, o.Directory = freePort(t), 0, dir.URL
 	if _, err := Init(o); err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +81,29 @@ func TestRunGateway(t *testing.T) {
 	resp.Body.Close()
 	if err != nil || st.ConnectedClients != 1 || st.RegisteredClients != 1 {
 		t.Fatalf("gateway stats %+v, %v", st, err)
+	}
+
+	// The signed presence reaches the directory with the client listener
+	// and the number of registered clients (not the clients themselves).
+	dc, _ := dirclient.New(dir.URL, nil)
+	var gw dirapi.GatewayPresence
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		topo, err := dc.Topology(ctx)
+		if err == nil && len(topo.GatewayNodes) == 1 && topo.GatewayNodes[0].RegisteredClientCount == 1 {
+			gw = topo.GatewayNodes[0]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no gateway presence with one registered client in the topology: %+v, %v", topo, err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a real directory over real sockets
+	}
+	if _, err := dirapi.Verify(&gw); err != nil {
+		t.Errorf("gateway presence does not verify: %v", err)
+	}
+	if gw.ClientListener != addrs.ClientsAnnounce || gw.MixnetListener != addrs.MixnetAnnounce ||
+		gw.PubKey != keys.SphinxPublic() || gw.IdentityKey != keys.IdentityPublic() || len(gw.RegisteredClients) != 0 {
+		t.Errorf("gateway presence %+v", gw)
 	}
 	cancel()
 	select {

@@ -73,6 +73,15 @@ func (p *gatewayParts) close() {
 	}
 }
 
+// registeredClients returns the number of registered clients, for the
+// presence; on a nil receiver (a mix node) it is nil, so no count is sent.
+func (p *gatewayParts) registeredClients() func() uint64 {
+	if p == nil {
+		return nil
+	}
+	return func() uint64 { return uint64(p.gw.Stats().RegisteredClients) }
+}
+
 // GatewayStats implements nodehttp.GatewaySource.
 func (p *gatewayParts) GatewayStats() nodehttp.GatewayStats {
 	st := p.gw.Stats()
@@ -91,7 +100,8 @@ func (p *gatewayParts) GatewayStats() nodehttp.GatewayStats {
 }
 
 // presenceFunc returns the signed presence the node announces.
-func presenceFunc(cfg *Config, keys *KeySet, clk clock.Clock) func() dirapi.Signable {
+// clients, for a gateway, returns how many clients are registered.
+func presenceFunc(cfg *Config, keys *KeySet, clk clock.Clock, clients func() uint64) func() dirapi.Signable {
 	if cfg.Mode.IsGateway() {
 		return func() dirapi.Signable {
 			p := &dirapi.GatewayPresence{
@@ -99,6 +109,9 @@ func presenceFunc(cfg *Config, keys *KeySet, clk clock.Clock) func() dirapi.Sign
 				PubKey: keys.SphinxPublic(), Version: Version, Location: cfg.Location,
 				// Listing clients would tell anyone who uses this gateway.
 				RegisteredClients: []dirapi.RegisteredClient{},
+			}
+			if clients != nil {
+				p.RegisteredClientCount = clients()
 			}
 			dirapi.Sign(p, keys.Identity, clk.Now())
 			return p

@@ -178,7 +178,7 @@ func runNode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, ke
 			MetricsInterval:  cfg.Directory.MetricsInterval,
 		}, announce.Deps{
 			Directory: dc, Clock: opts.Clock, Logger: log.With("component", "announce"),
-			Presence: presenceFunc(cfg, keys, opts.Clock),
+			Presence: presenceFunc(cfg, keys, opts.Clock, gwp.registeredClients()),
 			Totals:   totals, PubKey: keys.SphinxPublic(),
 		})
 		if err != nil {
