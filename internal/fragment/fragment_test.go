@@ -201,7 +201,7 @@ func mustAdd(t *testing.T, r *Reassembler, now time.Time, f []byte) (Message, bo
 
 func TestBounds(t *testing.T) {
 	rng := newRand(5)
-	r := mustReassembler(t, Config{MaxIncomplete: 2, MaxBufferedBytes: 3 * (testCap - HeaderSize), MaxMessage: 100_000})
+	r := mustReassembler(t, Config{MaxIncomplete: 2, MaxBufferedBytes: 3 * (testCap - HeaderSize + FragmentOverhead), MaxMessage: 100_000})
 	var sets [][][]byte
 	for range 3 {
 		_, f, _ := Split(rng, make([]byte, 10_000), testCap, 0)
@@ -215,7 +215,7 @@ func TestBounds(t *testing.T) {
 	}
 	mustAdd(t, r, t0, sets[2][1])
 	mustAdd(t, r, t0, sets[2][2]) // 4 fragments > 3: evicts set 1 (bytes)
-	if r.Incomplete() != 1 || r.Stats().Evicted != 2 || r.Buffered() != 3*(testCap-HeaderSize) {
+	if r.Incomplete() != 1 || r.Stats().Evicted != 2 || r.Buffered() != 3*(testCap-HeaderSize+FragmentOverhead) {
 		t.Fatalf("incomplete %d, buffered %d, stats %+v", r.Incomplete(), r.Buffered(), r.Stats())
 	}
 	if _, _, err := r.Add(t0, sets[2][3]); !errors.Is(err, ErrRefused) {
@@ -271,7 +271,36 @@ func TestMalformed(t *testing.T) {
 			t.Errorf("%s: accepted (ok=%v)", name, ok)
 		}
 	}
-	if r.Buffered() != testCap-HeaderSize {
+	if r.Buffered() != testCap-HeaderSize+FragmentOverhead {
 		t.Fatalf("rejected fragments changed state: %d buffered", r.Buffered())
+	}
+}
+
+// TestTinyFragmentsCharged: fragments with one byte of data are charged
+// their bookkeeping, so a flood of them cannot grow memory past the bound.
+func TestTinyFragmentsCharged(t *testing.T) {
+	rng := newRand(8)
+	const limit = 64 << 10
+	r := mustReassembler(t, Config{MaxBufferedBytes: limit})
+	_, frags, err := Split(rng, make([]byte, 100_000), HeaderSize+1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused int
+	for _, f := range frags {
+		if _, _, err := r.Add(t0, f); errors.Is(err, ErrRefused) {
+			refused++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if r.Buffered() > limit {
+			t.Fatalf("buffered %d > %d", r.Buffered(), limit)
+		}
+	}
+	if r.Incomplete() != 1 {
+		t.Fatalf("incomplete %d", r.Incomplete())
+	}
+	if refused != len(frags)-limit/(1+FragmentOverhead) {
+		t.Fatalf("refused %d of %d", refused, len(frags))
 	}
 }

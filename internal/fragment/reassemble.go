@@ -22,6 +22,10 @@ var (
 	ErrRefused = errors.New("fragment: over buffer limit")
 )
 
+// FragmentOverhead is what each buffered fragment is charged against
+// MaxBufferedBytes on top of its data.
+const FragmentOverhead = 64
+
 // Config bounds a Reassembler. Zero fields take the defaults.
 type Config struct {
 	// MaxMessage is the largest message accepted (default DefaultMaxMessage).
@@ -29,8 +33,10 @@ type Config struct {
 	// MaxIncomplete is the most messages buffered at once (default 64).
 	// A new message beyond it evicts the oldest incomplete one.
 	MaxIncomplete int
-	// MaxBufferedBytes bounds the fragment data held for incomplete
-	// messages (default 64 MiB). Going over evicts the oldest messages.
+	// MaxBufferedBytes bounds the memory held for incomplete messages
+	// (default 64 MiB): each buffered fragment is charged its data plus
+	// FragmentOverhead bytes of bookkeeping, so tiny fragments cannot
+	// multiply map entries. Going over evicts the oldest messages.
 	MaxBufferedBytes int
 	// Timeout is how long after its first fragment an incomplete message
 	// expires (default 5 minutes).
@@ -123,7 +129,8 @@ func (r *Reassembler) Stats() Stats { return r.stats }
 // Incomplete returns how many messages are partly buffered.
 func (r *Reassembler) Incomplete() int { return len(r.partials) }
 
-// Buffered returns how many bytes of fragment data are held.
+// Buffered returns the bytes charged for buffered fragments (data plus
+// FragmentOverhead each).
 func (r *Reassembler) Buffered() int { return r.buffered }
 
 // Add feeds one fragment received at now. It returns the message and true
@@ -161,7 +168,8 @@ func (r *Reassembler) Add(now time.Time, b []byte) (Message, bool, error) {
 			return Message{}, false, nil
 		}
 	}
-	if len(data) > r.cfg.MaxBufferedBytes {
+	cost := len(data) + FragmentOverhead
+	if cost > r.cfg.MaxBufferedBytes {
 		r.stats.Refused++
 		return Message{}, false, fmt.Errorf("%w: fragment of %d bytes", ErrRefused, len(data))
 	}
@@ -171,7 +179,7 @@ func (r *Reassembler) Add(now time.Time, b []byte) (Message, bool, error) {
 	}
 	// Make room: evict the oldest other messages until the new fragment
 	// fits both bounds.
-	for r.buffered+len(data) > r.cfg.MaxBufferedBytes || (p == nil && len(r.partials) >= r.cfg.MaxIncomplete) {
+	for r.buffered+cost > r.cfg.MaxBufferedBytes || (p == nil && len(r.partials) >= r.cfg.MaxIncomplete) {
 		victim := r.oldestExcept(p)
 		if victim == nil {
 			r.stats.Refused++
@@ -189,8 +197,8 @@ func (r *Reassembler) Add(now time.Time, b []byte) (Message, bool, error) {
 		r.partials[p.id] = p
 	}
 	p.frags[h.ID.Index] = append([]byte(nil), data...)
-	p.buffered += len(data)
-	r.buffered += len(data)
+	p.buffered += cost
+	r.buffered += cost
 	if uint32(len(p.frags)) < p.count {
 		return Message{}, false, nil
 	}
