@@ -56,9 +56,14 @@ import (
 
 // Errors returned by Table methods; callers match them with errors.Is.
 var (
-	ErrFull       = errors.New("ack: table full")
-	ErrUnknown    = errors.New("ack: unknown message or fragment")
-	ErrExists     = errors.New("ack: already tracked")
+	// ErrFull: tracking the message would exceed MaxFragments.
+	ErrFull = errors.New("ack: table full")
+	// ErrUnknown: the message is not tracked (never, or no longer: done,
+	// failed or forgotten) or the fragment index is out of range.
+	ErrUnknown = errors.New("ack: unknown message or fragment")
+	// ErrExists: the message is already tracked or the fragment added.
+	ErrExists = errors.New("ack: already tracked")
+	// ErrNotPending: Retry of a fragment that Due has not returned.
 	ErrNotPending = errors.New("ack: fragment not awaiting retry")
 )
 

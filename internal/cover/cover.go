@@ -36,12 +36,17 @@ import (
 
 // Defaults from Nym v0.9 onwards (PROTOCOL-FACTS §5.4).
 const (
-	DefaultRealMean  = 20 * time.Millisecond
-	DefaultLoopMean  = 200 * time.Millisecond
-	DefaultHopDelay  = 50 * time.Millisecond
-	DefaultMaxLag    = time.Second
-	maxDurationFloat = float64(1<<63 - 1)
+	// DefaultRealMean is the real-traffic stream's mean gap.
+	DefaultRealMean = 20 * time.Millisecond
+	// DefaultLoopMean is the loop-cover stream's mean gap.
+	DefaultLoopMean = 200 * time.Millisecond
+	// DefaultHopDelay is the mean mixing delay per hop, for Delays.
+	DefaultHopDelay = 50 * time.Millisecond
+	// DefaultMaxLag is Config.MaxLag's default.
+	DefaultMaxLag = time.Second
 )
+
+const maxDurationFloat = float64(1<<63 - 1)
 
 // Stream is a Poisson process: Next samples the gap to its next event.
 type Stream struct {
@@ -112,9 +117,9 @@ type Source[P any] interface {
 // DropMean: zero leaves drop cover off. A negative mean disables a stream
 // (the real stream cannot be disabled).
 type Config struct {
-	RealMean time.Duration
-	LoopMean time.Duration
-	DropMean time.Duration
+	RealMean time.Duration // real-traffic stream mean gap
+	LoopMean time.Duration // loop-cover stream mean gap
+	DropMean time.Duration // drop-cover stream mean gap; 0 = off
 	// MaxLag bounds catching up: a tick handled more than MaxLag late (a
 	// suspended process, an overloaded machine) schedules the next tick from
 	// now rather than from the missed deadline, so the client does not
