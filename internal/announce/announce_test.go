@@ -4,7 +4,6 @@
 package announce_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -12,7 +11,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +20,7 @@ import (
 	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/dirclient"
 	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/logtest"
 )
 
 // fakeDir is a directory whose answers the test switches.
@@ -82,24 +81,6 @@ func (f *fakeDir) lastMetric() dirapi.MixMetric {
 	return f.metrics[len(f.metrics)-1]
 }
 
-// logBuf is a concurrency-safe log destination.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
-
 // counters is a Totals source the test changes.
 type counters struct {
 	mu sync.Mutex
@@ -121,7 +102,7 @@ func (c *counters) get() announce.Totals {
 type harness struct {
 	dir   *fakeDir
 	clock *clocktest.Fake
-	log   *logBuf
+	log   *logtest.Buffer
 	ctr   *counters
 	start time.Time
 }
@@ -131,7 +112,7 @@ type harness struct {
 func start(t *testing.T, cfg announce.Config, withMetrics bool) *harness {
 	t.Helper()
 	leaktest.Check(t)
-	h := &harness{dir: &fakeDir{}, log: &logBuf{}, ctr: &counters{}, start: time.Unix(1_700_000_000, 0)}
+	h := &harness{dir: &fakeDir{}, log: &logtest.Buffer{}, ctr: &counters{}, start: time.Unix(1_700_000_000, 0)}
 	h.clock = clocktest.NewFake(h.start)
 	srv := httptest.NewServer(h.dir)
 	t.Cleanup(srv.Close)
@@ -243,26 +224,26 @@ func TestBackoffLogOnceAndRecovery(t *testing.T) {
 			t.Fatalf("after failure %d: next attempt in %v, want %v", i+1, wait, w*time.Second)
 		}
 	}
-	if n := h.log.count("cannot report to the directory; retrying"); n != 1 {
-		t.Fatalf("failure logged %d times, want once:\n%s", n, h.log.b.String())
+	if n := h.log.Count("cannot report to the directory; retrying"); n != 1 {
+		t.Fatalf("failure logged %d times, want once:\n%s", n, h.log.String())
 	}
 	// 2+2+4+8+16+30+30 s = 92 s > 1 min: one reminder so far.
-	if n := h.log.count("still cannot report"); n != 1 {
-		t.Fatalf("%d reminders, want 1:\n%s", n, h.log.b.String())
+	if n := h.log.Count("still cannot report"); n != 1 {
+		t.Fatalf("%d reminders, want 1:\n%s", n, h.log.String())
 	}
-	if h.log.count("database on fire") < 1 {
+	if h.log.Count("database on fire") < 1 {
 		t.Fatal("the error is not in the log")
 	}
 	h.dir.set(0, "")
 	h.advance(t, wait, 1)
-	if n := h.log.count("directory reachable again"); n != 1 {
+	if n := h.log.Count("directory reachable again"); n != 1 {
 		t.Fatalf("recovery logged %d times, want once", n)
 	}
 	if got := h.nextDeadline(t); got != 2*time.Second {
 		t.Fatalf("after recovery next attempt in %v, want the 2s interval", got)
 	}
 	h.advance(t, 2*time.Second, 1)
-	if n := h.log.count("directory reachable again"); n != 1 {
+	if n := h.log.Count("directory reachable again"); n != 1 {
 		t.Fatalf("recovery logged %d times, want once", n)
 	}
 	if p, _ := h.dir.counts(); p != 3 {
@@ -280,12 +261,12 @@ func TestRefusalLoggedOncePerMessage(t *testing.T) {
 	for range 5 {
 		h.advance(t, time.Second, 1)
 	}
-	if n := h.log.count("directory refused the report"); n != 2 {
-		t.Fatalf("refusals logged %d times, want 2 (one per message):\n%s", n, h.log.b.String())
+	if n := h.log.Count("directory refused the report"); n != 2 {
+		t.Fatalf("refusals logged %d times, want 2 (one per message):\n%s", n, h.log.String())
 	}
 	for _, s := range []string{"bound to another identity", "not signed", "level=ERROR"} {
-		if h.log.count(s) == 0 {
-			t.Fatalf("log lacks %q:\n%s", s, h.log.b.String())
+		if h.log.Count(s) == 0 {
+			t.Fatalf("log lacks %q:\n%s", s, h.log.String())
 		}
 	}
 }

@@ -24,20 +24,19 @@
 package browsertest
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/nym-go/nym/internal/logtest"
 )
 
 // RequireEnv names the environment variable that makes a missing browser
@@ -115,7 +114,7 @@ func AllocatorOptions(path, userDataDir string) []chromedp.ExecAllocatorOption {
 func New(t testing.TB, timeout time.Duration) context.Context {
 	t.Helper()
 	path := Chromium(t)
-	out := &syncBuffer{}
+	out := &logtest.Buffer{} // the browser writes from another goroutine
 	opts := append(AllocatorOptions(path, t.TempDir()), chromedp.CombinedOutput(out))
 
 	base, cancelBase := context.WithTimeout(context.Background(), timeout)
@@ -135,13 +134,13 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		cancelBase()
 		ended.Store(true)
 		if t.Failed() {
-			t.Logf("chromium output (last 4 KiB):\n%s", out.tail(4096))
+			t.Logf("chromium output (last 4 KiB):\n%s", tail(out, 4096))
 		}
 	})
 	// The first action starts the browser; its context is the browser's
 	// lifetime, bounded by timeout.
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v\n%s", path, err, out.tail(4096))
+		t.Fatalf("starting %s: %v\n%s", path, err, tail(out, 4096))
 	}
 	return ctx
 }
@@ -171,24 +170,11 @@ func SaveArtifact(t testing.TB, name string, data []byte) string {
 	return p
 }
 
-// syncBuffer collects the browser's output, written from another goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.Bytes()
+// tail returns the last n bytes of what out collected.
+func tail(out *logtest.Buffer, n int) string {
+	s := out.String()
 	if len(s) > n {
-		return fmt.Sprintf("...%s", s[len(s)-n:])
+		return "..." + s[len(s)-n:]
 	}
-	return string(s)
+	return s
 }

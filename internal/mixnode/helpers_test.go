@@ -18,6 +18,7 @@ import (
 	"github.com/nym-go/nym/internal/clock"
 	"github.com/nym-go/nym/internal/clock/clocktest"
 	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/logtest"
 	"github.com/nym-go/nym/internal/mixnode"
 	"github.com/nym-go/nym/internal/sphinx"
 	"github.com/nym-go/nym/internal/wire"
@@ -36,7 +37,7 @@ type harness struct {
 	dialer wire.Dialer
 	ctx    context.Context
 	rng    *rand.ChaCha8
-	log    *syncBuffer
+	log    *logtest.Buffer
 }
 
 // newMemHarness runs nodes on an in-memory network with a fake clock.
@@ -58,7 +59,7 @@ func newHarness(t *testing.T, clk clock.Clock, fake *clocktest.Fake, nw *wiretes
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	return &harness{t: t, clk: clk, fake: fake, net: nw, dialer: d, ctx: ctx,
-		rng: rand.NewChaCha8([32]byte{byte(len(t.Name()))}), log: &syncBuffer{}}
+		rng: rand.NewChaCha8([32]byte{byte(len(t.Name()))}), log: &logtest.Buffer{}}
 }
 
 // tnode is a running node under test.
@@ -210,21 +211,3 @@ func sink(t testing.TB, clk clock.Clock) (func(*sphinx.Unwrapped), chan delivery
 
 // dropped returns n's drop count for r.
 func dropped(n *tnode, r mixnode.DropReason) uint64 { return n.Stats().Dropped[r] }
-
-// syncBuffer is a bytes.Buffer safe for concurrent use, for logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/logtest"
 	"github.com/nym-go/nym/internal/mixnode"
 	"github.com/nym-go/nym/internal/sphinx"
 	"github.com/nym-go/nym/internal/wire"
@@ -67,7 +68,7 @@ func TestShutdownStalledNextHop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stalled.Close()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	n, err := mixnode.New(mixnode.Config{ShutdownGrace: 200 * time.Millisecond},
 		mixnode.Deps{Listener: ln, Dialer: nw.Dialer(), Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/nym-go/nym/internal/gateway/gwclient"
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/logtest"
 	"github.com/nym-go/nym/internal/nodehttp"
 )
 
@@ -46,7 +47,7 @@ func TestRunGateway(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan Addrs, 1)
-	var stdout syncBuf
+	var stdout logtest.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, RunOptions{Home: root, ID: "gw1", Stdout: &stdout, Ready: func(a Addrs) { ready <- a }})

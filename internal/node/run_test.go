@@ -4,7 +4,6 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/nym-go/nym/internal/directory"
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/logtest"
 	"github.com/nym-go/nym/internal/nodehttp"
 )
 
@@ -35,24 +34,6 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuf is a concurrency-safe writer.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestRunAnnouncesAndServes(t *testing.T) {
@@ -89,7 +70,7 @@ func TestRunAnnouncesAndServes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan Addrs, 1)
-	var stdout, logs syncBuf
+	var stdout, logs logtest.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, RunOptions{

@@ -18,6 +18,7 @@ import (
 	"github.com/nym-go/nym/internal/clock"
 	"github.com/nym-go/nym/internal/clock/clocktest"
 	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/logtest"
 	"github.com/nym-go/nym/internal/storage"
 	"github.com/nym-go/nym/internal/storage/boltstore"
 	"github.com/nym-go/nym/internal/storage/storagetest"
@@ -136,7 +137,7 @@ func TestPutAsyncBusy(t *testing.T) {
 // inbox produces one log line per storage.LogInterval, not one per packet.
 func TestQuotaLoggedOncePerInterval(t *testing.T) {
 	leaktest.Check(t)
-	var buf safeBuffer
+	var buf logtest.Buffer
 	clk := clocktest.NewFake(storagetest.Epoch)
 	s := mustOpen(t, filepath.Join(t.TempDir(), "inbox.db"),
 		boltstore.Config{Limits: storage.Limits{MaxMessages: 1}},
@@ -157,37 +158,18 @@ func TestQuotaLoggedOncePerInterval(t *testing.T) {
 	}
 	refuse(a, 50)
 	refuse(b, 50)
-	if n := buf.lines(); n != 2 {
+	if n := buf.Lines(); n != 2 {
 		t.Fatalf("%d log lines for 100 refusals of 2 clients, want 2:\n%s", n, buf.String())
 	}
 	clk.Advance(storage.LogInterval)
 	refuse(a, 10)
-	if n := buf.lines(); n != 3 {
+	if n := buf.Lines(); n != 3 {
 		t.Fatalf("%d log lines after one interval, want 3", n)
 	}
 	if tot := s.Totals(); tot.RefusedMessages != 110 {
 		t.Fatalf("RefusedMessages = %d, want 110", tot.RefusedMessages)
 	}
 }
-
-type safeBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *safeBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *safeBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *safeBuffer) lines() int { return strings.Count(b.String(), "\n") }
 
 // TestExpireInChunks expires more messages than one transaction takes.
 func TestExpireInChunks(t *testing.T) {
