@@ -15,10 +15,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/nym-go/nym/internal/directory"
+	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/logging"
 )
 
@@ -39,12 +41,15 @@ func main() {
 var errUsage = errors.New("usage")
 
 const usage = `Usage: nym-directory [flags]
+       nym-directory unbind --state FILE --pubkey KEY
 
 Runs the directory: nodes POST their presence to it, clients GET the
 topology, mix nodes POST traffic metrics, and /ws streams those metrics.
 It keeps the REST API of the v0.5.0 Nym directory; presence is signed with
 the node's Ed25519 identity (see docs/protocol/directory.md). It stops
-cleanly on SIGINT or SIGTERM.
+cleanly on SIGINT or SIGTERM. Bindings of pubKeys to identities are kept in
+the --state file across restarts; "nym-directory unbind" removes one from it
+while the directory is stopped.
 
 Flags:
 `
@@ -52,6 +57,9 @@ Flags:
 // run parses args, serves until ctx is cancelled and returns why it
 // stopped. It prints the address and routes to stdout, logs to stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "unbind" {
+		return unbind(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("nym-directory", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -74,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"how stale lastSeen values in the served topology may be; other changes show at once")
 	fs.DurationVar(&cfg.BindingTTL, "binding-ttl", directory.DefaultBindingTTL,
 		"how long a pubKey stays bound to its identity after the last signed announcement")
+	fs.StringVar(&cfg.StateFile, "state", defaultStateFile(),
+		"`file` keeping pubKey→identity bindings across restarts (\"\": memory only)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	logFormat := fs.String("log-format", logging.FormatText, "log `format`: text or json")
 	if err := fs.Parse(args); err != nil {
@@ -104,6 +114,47 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  %-34s %s\n", strings.TrimSuffix(r.Pattern, "{$}"), r.Doc)
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// defaultStateFile is $NYM_HOME/directory/bindings.json, or "" if there
+// is no home directory.
+func defaultStateFile() string {
+	root, err := home.Root()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(root, "directory", "bindings.json")
+}
+
+// unbind removes one binding from a stopped directory's state file.
+func unbind(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("nym-directory unbind", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: nym-directory unbind --state FILE --pubkey KEY\n\n"+
+			"Removes KEY's binding from the state file, so any identity may bind it again.\n"+
+			"Stop the directory first: a running one writes its bindings back.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	state := fs.String("state", defaultStateFile(), "the directory's state `file`")
+	pubKey := fs.String("pubkey", "", "the bound `pubKey` to release")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 || *pubKey == "" || *state == "" {
+		fmt.Fprintln(stderr, "nym-directory unbind: --state and --pubkey are required, and nothing else")
+		fs.Usage()
+		return errUsage
+	}
+	id, err := directory.RemoveBinding(*state, *pubKey)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "unbound %s (was bound to identity %s)\n", *pubKey, id)
+	return nil
 }
 
 // browseURL is the URL to open for a listener: localhost when it listens

@@ -5,15 +5,20 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/base58"
+	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/leaktest"
 )
 
@@ -21,6 +26,8 @@ import (
 // healthcheck, and returns nil when its context is cancelled.
 func TestRun(t *testing.T) {
 	leaktest.Check(t)
+	nymHome := t.TempDir()
+	t.Setenv(home.EnvVar, nymHome)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out, outW := io.Pipe()
@@ -85,16 +92,52 @@ func TestRun(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not stop after cancel")
 	}
+	// The default state file: $NYM_HOME/directory/bindings.json, private.
+	for p, want := range map[string]os.FileMode{
+		filepath.Join(nymHome, "directory"):                  0o700 | os.ModeDir,
+		filepath.Join(nymHome, "directory", "bindings.json"): 0o600,
+	} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode() != want {
+			t.Errorf("%s: %v, %v; want mode %v", p, fi, err, want)
+		}
+	}
+}
+
+func TestUnbind(t *testing.T) {
+	key := func(b byte) string { return base58.Encode(bytes.Repeat([]byte{b}, 32)) }
+	path := filepath.Join(t.TempDir(), "bindings.json")
+	state := `{"version":1,"bindings":[{"pubKey":"` + key(1) + `","identityKey":"` + key(2) +
+		`","lastSigned":1,"lastTimestamp":1}]}`
+	if err := os.WriteFile(path, []byte(state), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := run(context.Background(), []string{"unbind", "--state", path, "--pubkey", key(1)}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), key(2)) {
+		t.Errorf("output %q does not name the identity", out.String())
+	}
+	if b, _ := os.ReadFile(path); strings.Contains(string(b), key(1)) {
+		t.Errorf("binding still in the file: %s", b)
+	}
+	if err := run(context.Background(), []string{"unbind", "--state", path, "--pubkey", key(1)}, io.Discard, io.Discard); err == nil {
+		t.Error("unbinding an unbound key succeeded")
+	}
+	if err := run(context.Background(), []string{"unbind", "--state", path}, io.Discard, io.Discard); !errors.Is(err, errUsage) {
+		t.Errorf("no --pubkey: %v, want a usage error", err)
+	}
 }
 
 func TestFlags(t *testing.T) {
+	t.Setenv(home.EnvVar, t.TempDir())
 	ctx := context.Background()
 	var stderr strings.Builder
 	if err := run(ctx, []string{"--help"}, io.Discard, &stderr); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
 	}
 	for _, f := range []string{"-listen", "-allow-unsigned", "-presence-ttl", "-max-layers", "-signature-window",
-		"-log-level", "-log-format", "-topology-max-age", "-binding-ttl"} {
+		"-log-level", "-log-format", "-topology-max-age", "-binding-ttl", "-state"} {
 		if !strings.Contains(stderr.String(), f) {
 			t.Errorf("--help does not explain %s", f)
 		}

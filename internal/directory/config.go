@@ -87,6 +87,12 @@ type Config struct {
 	WSPingInterval time.Duration
 	// ShutdownTimeout bounds graceful shutdown in Serve (default 10 s).
 	ShutdownTimeout time.Duration
+	// StateFile is where the pubKey → identity bindings are kept across
+	// restarts (docs/protocol/directory.md §4.5). Empty: in memory only.
+	// New reads it (a missing file is no bindings) and rewrites it; a new
+	// binding is written before its announcement is answered, other
+	// changes at most a second later while Serve runs, and on shutdown.
+	StateFile string
 }
 
 // Deps holds what the server gets from its environment.

@@ -47,14 +47,16 @@ func (s *Server) handlePresence(k kind) http.HandlerFunc {
 }
 
 // admit checks an announcement's signature, or whether unsigned ones are
-// allowed, and stores it.
+// allowed, and stores it. A new binding is written to the state file
+// before admit returns.
 func (s *Server) admit(a *announcement, now time.Time) error {
 	if !a.isSigned() {
 		if !s.cfg.AllowUnsigned {
 			return &refusal{http.StatusUnauthorized, "unsigned",
 				"presence must be signed (identityKey, signature, timestamp); this directory refuses unsigned announcements"}
 		}
-		return s.store.announce(a, now)
+		_, err := s.store.announce(a, now)
+		return err
 	}
 	ts := time.Unix(0, a.signed.Timestamp)
 	if d := now.Sub(ts); d > s.cfg.SignatureWindow || d < -s.cfg.SignatureWindow {
@@ -66,7 +68,17 @@ func (s *Server) admit(a *announcement, now time.Time) error {
 		return &refusal{http.StatusUnauthorized, "bad_signature",
 			"signature: does not verify against identityKey over the canonical encoding (" + err.Error() + ")"}
 	}
-	return s.store.announce(a, now)
+	need, err := s.store.announce(a, now)
+	if err != nil || s.state == nil {
+		return err
+	}
+	// The binding stays in memory if this fails; the node's retry (or the
+	// periodic flush) writes it.
+	if err := s.state.save(need); err != nil {
+		s.log.Error("save bindings", "err", err)
+		return errStateWrite
+	}
+	return nil
 }
 
 //go:embed web/index.html

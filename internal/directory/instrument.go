@@ -80,7 +80,7 @@ func newInstruments(s *Server) *instruments {
 		}),
 		routes: make(map[string]*routeStats),
 	}
-	for _, r := range []string{"too_large", "bad_request", "unsigned", "bad_timestamp", "bad_signature", "bound", "replay", "full"} {
+	for _, r := range []string{"too_large", "bad_request", "unsigned", "bad_timestamp", "bad_signature", "bound", "replay", "full", "state"} {
 		in.presenceRefused.WithLabelValues(r)
 	}
 	for _, r := range []string{"too_large", "bad_request", "full"} {

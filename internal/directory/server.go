@@ -37,6 +37,7 @@ type Server struct {
 	now     func() time.Time
 	log     *slog.Logger
 	store   *store
+	state   *stateSaver // nil without Config.StateFile
 	topo    *topoCache
 	metrics *metricsWindow
 	hub     *hub
@@ -65,6 +66,20 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	deps = deps.withDefaults()
 	s := &Server{cfg: cfg, now: deps.Now, log: deps.Logger}
 	s.store = newStore(cfg)
+	if cfg.StateFile != "" {
+		bs, err := readState(cfg.StateFile)
+		if err != nil {
+			return nil, err
+		}
+		s.store.restore(bs, s.now())
+		s.state = &stateSaver{path: cfg.StateFile, store: s.store}
+		// Write at once: drops expired bindings and shows now, not at the
+		// first announcement, that the file can be written.
+		if err := s.state.flush(); err != nil {
+			return nil, err
+		}
+		s.log.Info("bindings restored", "file", cfg.StateFile, "bindings", len(s.store.bindings))
+	}
 	s.metrics = newMetricsWindow(cfg, s.now())
 	s.prom = newInstruments(s)
 	s.topo = &topoCache{store: s.store, maxAge: cfg.TopologyMaxAge, built: s.prom.topologyBuilds.Inc}
@@ -100,6 +115,38 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Routes lists the routes the server serves, in registration order.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
+// SaveState writes the bindings to Config.StateFile if they changed since
+// it was last written. Serve does so every second and when it stops; call
+// it yourself if you serve Handler without Serve. Without a state file it
+// does nothing.
+func (s *Server) SaveState() error {
+	if s.state == nil {
+		return nil
+	}
+	return s.state.flush()
+}
+
+// flushLoop calls SaveState every stateFlushInterval until stop is
+// closed, then once more, and closes done.
+func (s *Server) flushLoop(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(stateFlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-stop:
+			if err := s.SaveState(); err != nil {
+				s.log.Error("save bindings", "err", err)
+			}
+			return
+		}
+		if err := s.SaveState(); err != nil {
+			s.log.Error("save bindings", "err", err)
+		}
+	}
+}
+
 // Run listens on Config.Listen and serves until ctx is cancelled; see Serve.
 func (s *Server) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Listen)
@@ -111,7 +158,8 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully:
 // websocket subscribers get a going-away close, in-flight requests get up
-// to Config.ShutdownTimeout. It closes ln. A server serves at most once.
+// to Config.ShutdownTimeout. While it serves it writes changed bindings to
+// Config.StateFile every second, and once more when it stops. It closes ln. A server serves at most once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if !s.served.CompareAndSwap(false, true) {
 		ln.Close()
@@ -131,6 +179,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	stopFlush, flushed := make(chan struct{}), make(chan struct{})
+	go s.flushLoop(stopFlush, flushed)
+	defer func() { close(stopFlush); <-flushed }()
 	s.log.Info("serving", "addr", ln.Addr().String(), "allow_unsigned", s.cfg.AllowUnsigned)
 
 	select {

@@ -36,6 +36,8 @@ var (
 		"directory is full: too many live nodes; try again later"}
 	errBindingsFull = &refusal{http.StatusServiceUnavailable, "full",
 		"directory is full: too many bound pubKeys; try again later"}
+	errStateWrite = &refusal{http.StatusServiceUnavailable, "state",
+		"directory could not save the new binding to its state file; try again later"}
 )
 
 // record is one live presence record.
@@ -53,6 +55,9 @@ type binding struct {
 	identity      string
 	lastSigned    time.Time
 	lastTimestamp int64 // the newest accepted signed timestamp
+	// gen is the binding generation that created it: the state file must
+	// be written at least up to gen before the binding is relied on.
+	gen uint64
 }
 
 // store keeps the live presence records of every kind, the pubKey →
@@ -71,6 +76,9 @@ type store struct {
 	// timestamp. seenGen counts changes of only those.
 	structGen atomic.Uint64
 	seenGen   atomic.Uint64
+	// bindGen counts changes to the bindings (new, refreshed, removed);
+	// the state file is rewritten when it moves.
+	bindGen atomic.Uint64
 
 	mu            sync.Mutex
 	nodes         [numKinds]map[string]*record // by pubKey
@@ -98,8 +106,11 @@ func newStore(c Config) *store {
 
 // announce stores a validated announcement received at now, whose
 // signature (if any) has been verified. It returns a *refusal if the
-// binding rules or the caps refuse it; then nothing is changed.
-func (s *store) announce(a *announcement, now time.Time) error {
+// binding rules or the caps refuse it; then nothing is changed. For a
+// signed announcement it also returns the binding generation that must be
+// durable before the announcement is acknowledged (the binding's
+// creation; see stateSaver).
+func (s *store) announce(a *announcement, now time.Time) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked(now)
@@ -107,11 +118,11 @@ func (s *store) announce(a *announcement, now time.Time) error {
 	b := s.bindings[a.pubKey]
 	switch {
 	case !a.isSigned() && b != nil:
-		return errBoundUnsigned
+		return 0, errBoundUnsigned
 	case b != nil && b.identity != a.signed.IdentityKey:
-		return errOtherIdentity
+		return 0, errOtherIdentity
 	case b != nil && a.signed.Timestamp <= b.lastTimestamp:
-		return errReplay
+		return 0, errReplay
 	}
 	rec := s.nodes[a.kind][a.pubKey]
 	bytes := s.nodeBytes + a.size
@@ -119,21 +130,24 @@ func (s *store) announce(a *announcement, now time.Time) error {
 		bytes -= rec.a.size
 	}
 	if (rec == nil && s.count >= s.maxNodes) || bytes > s.maxNodeBytes {
-		return errNodesFull
+		return 0, errNodesFull
 	}
 	if a.isSigned() && b == nil {
 		if len(s.bindings) >= s.maxBindings && !s.evictBindingLocked(now) {
-			return errBindingsFull
+			return 0, errBindingsFull
 		}
-		b = &binding{pubKey: a.pubKey, identity: a.signed.IdentityKey}
+		b = &binding{pubKey: a.pubKey, identity: a.signed.IdentityKey, gen: s.bindGen.Add(1)}
 		s.bindings[a.pubKey] = b
 		s.bindingExpiry.add(b, now.Add(s.bindingTTL))
 	} else if b != nil {
 		s.bindingExpiry.reschedule(b, now.Add(s.bindingTTL))
 	}
+	var need uint64
 	if b != nil {
 		b.lastSigned = now
 		b.lastTimestamp = a.signed.Timestamp
+		s.bindGen.Add(1)
+		need = b.gen
 	}
 
 	s.nodeBytes = bytes
@@ -153,7 +167,7 @@ func (s *store) announce(a *announcement, now time.Time) error {
 		s.expiry.reschedule(rec, now.Add(s.ttl))
 	}
 	rec.lastSeen = now.UnixNano()
-	return nil
+	return need, nil
 }
 
 // evictBindingLocked removes the least recently signed binding if no live
@@ -169,6 +183,7 @@ func (s *store) evictBindingLocked(now time.Time) bool {
 	}
 	s.bindingExpiry.popDue(b.due) // b is the earliest, so this pops b
 	delete(s.bindings, b.pubKey)
+	s.bindGen.Add(1)
 	return true
 }
 
@@ -192,7 +207,39 @@ func (s *store) sweepLocked(now time.Time) {
 			break
 		}
 		delete(s.bindings, b.pubKey)
+		s.bindGen.Add(1)
 	}
+}
+
+// restore adds bindings read from the state file, leaving out those
+// expired at now and, beyond MaxBindings, the least recently signed.
+func (s *store) restore(bs []stateBinding, now time.Time) {
+	slices.SortFunc(bs, func(a, b stateBinding) int { return cmp.Compare(b.LastSigned, a.LastSigned) })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sb := range bs {
+		last := time.Unix(0, sb.LastSigned)
+		if len(s.bindings) >= s.maxBindings || !now.Before(last.Add(s.bindingTTL)) {
+			continue
+		}
+		b := &binding{pubKey: sb.PubKey, identity: sb.IdentityKey, lastSigned: last, lastTimestamp: sb.LastTimestamp}
+		s.bindings[sb.PubKey] = b
+		s.bindingExpiry.add(b, last.Add(s.bindingTTL))
+	}
+	s.bindGen.Add(1) // so the first flush rewrites the file without what was left out
+}
+
+// exportBindings copies the bindings for the state file, with the binding
+// generation they reflect.
+func (s *store) exportBindings() ([]stateBinding, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]stateBinding, 0, len(s.bindings))
+	for _, b := range s.bindings {
+		out = append(out, stateBinding{PubKey: b.pubKey, IdentityKey: b.identity,
+			LastSigned: b.lastSigned.UnixNano(), LastTimestamp: b.lastTimestamp})
+	}
+	return out, s.bindGen.Load()
 }
 
 // counts returns the number of live records of each kind and of bindings.
