@@ -136,6 +136,10 @@ func (o *object) sent(name string) map[string]uint64 {
 			o.fail(field, "key %s", msg)
 			return nil
 		}
+		if string(v) == "null" { // json.Unmarshal would leave n at 0
+			o.fail(field, "must be a non-negative integer, not null")
+			return nil
+		}
 		var n uint64
 		if err := json.Unmarshal(v, &n); err != nil {
 			o.fail(field, "must be a non-negative integer")
