@@ -27,6 +27,7 @@ const (
 	DefaultMetricsWindow     = 3 * time.Second
 	DefaultMaxWindowMetrics  = 30_000
 	DefaultMaxWindowBytes    = 16 << 20
+	DefaultMaxMetricsPerKey  = 8
 	DefaultWSQueueLen        = 256
 	DefaultWSPingInterval    = 30 * time.Second
 	DefaultShutdownTimeout   = 10 * time.Second
@@ -77,9 +78,14 @@ type Config struct {
 	// 3 s). GET /api/metrics/mixes returns the previous full window.
 	MetricsWindow time.Duration
 	// MaxWindowMetrics and MaxWindowBytes cap one window (defaults 30,000
-	// reports, 16 MiB); a report beyond either is refused (503) and counted.
+	// reports, 16 MiB) for each of two classes: reports whose pubKey is a
+	// live node's, and all others. A report beyond either is refused (503)
+	// and counted.
 	MaxWindowMetrics int
 	MaxWindowBytes   int
+	// MaxMetricsPerKey caps the reports one pubKey may post in a window
+	// (default 8); more are refused (429) and counted.
+	MaxMetricsPerKey int
 	// WSQueueLen is the number of lines queued per websocket subscriber
 	// (default 256); a subscriber whose queue is full is dropped.
 	WSQueueLen int
@@ -136,6 +142,7 @@ func (c Config) withDefaults() (Config, error) {
 	setDur(&c.MetricsWindow, DefaultMetricsWindow)
 	setInt(&c.MaxWindowMetrics, DefaultMaxWindowMetrics)
 	setInt(&c.MaxWindowBytes, DefaultMaxWindowBytes)
+	setInt(&c.MaxMetricsPerKey, DefaultMaxMetricsPerKey)
 	setInt(&c.WSQueueLen, DefaultWSQueueLen)
 	setDur(&c.WSPingInterval, DefaultWSPingInterval)
 	setDur(&c.ShutdownTimeout, DefaultShutdownTimeout)
@@ -156,6 +163,7 @@ func (c Config) withDefaults() (Config, error) {
 	positive("MetricsWindow", c.MetricsWindow > 0)
 	positive("MaxWindowMetrics", c.MaxWindowMetrics > 0)
 	positive("MaxWindowBytes", c.MaxWindowBytes > 0)
+	positive("MaxMetricsPerKey", c.MaxMetricsPerKey > 0)
 	positive("WSQueueLen", c.WSQueueLen > 0)
 	positive("WSPingInterval", c.WSPingInterval > 0)
 	positive("ShutdownTimeout", c.ShutdownTimeout > 0)

@@ -28,7 +28,7 @@ func TestConformsToOpenAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Caps small enough for the requests below to reach them (503).
-	l := serve(t, Config{MaxNodes: 4, MaxWindowMetrics: 2})
+	l := serve(t, Config{MaxNodes: 4, MaxWindowMetrics: 2, MaxMetricsPerKey: 2})
 	base := &http.Transport{DisableCompression: true}
 	defer base.CloseIdleConnections()
 	client := &http.Client{
@@ -97,7 +97,8 @@ func TestConformsToOpenAPI(t *testing.T) {
 	l.waitSubscribers(t, 1)
 	call("POST", dirapi.PathMetricsMixes, metric("m", 1))
 	call("POST", dirapi.PathMetricsMixes, metric("m", 2))
-	call("POST", dirapi.PathMetricsMixes, metric("m", 3)) // 503: MaxWindowMetrics reached
+	call("POST", dirapi.PathMetricsMixes, metric("m", 3)) // 429: MaxMetricsPerKey reached
+	call("POST", dirapi.PathMetricsMixes, metric("n", 3)) // 503: MaxWindowMetrics reached
 	call("POST", dirapi.PathMetricsMixes, `{"pubKey":"m"}`)
 	call("POST", dirapi.PathMetricsMixes, strings.Repeat(" ", MaxBodyBytes+1))
 	for _, frame := range readLines(t, ws, 2) {

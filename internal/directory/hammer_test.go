@@ -135,7 +135,7 @@ func TestHammer(t *testing.T) {
 	}
 	// Metrics.
 	loop(func(i int) {
-		rec := do(http.MethodPost, dirapi.PathMetricsMixes, body(t, metric(fmt.Sprint("m", i%10), uint64(i))))
+		rec := do(http.MethodPost, dirapi.PathMetricsMixes, body(t, metric(fmt.Sprint("m", i), uint64(i))))
 		if rec.Code != 201 {
 			fail("POST metric: %d %s", rec.Code, rec.Body)
 		}

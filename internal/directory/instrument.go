@@ -68,7 +68,7 @@ func newInstruments(s *Server) *instruments {
 		}, []string{"kind"}),
 		metricsRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "nym_directory_metrics_rejected_total",
-			Help: "Refused mix metric reports by reason (full: the window was full, the report was dropped).",
+			Help: "Refused mix metric reports by reason (full: the window was full; per_key: the pubKey had sent its share of the window).",
 		}, []string{"reason"}),
 		wsDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "nym_directory_ws_dropped_subscribers_total",
@@ -83,7 +83,7 @@ func newInstruments(s *Server) *instruments {
 	for _, r := range []string{"too_large", "bad_request", "unsigned", "bad_timestamp", "bad_signature", "bound", "replay", "full", "state"} {
 		in.presenceRefused.WithLabelValues(r)
 	}
-	for _, r := range []string{"too_large", "bad_request", "full"} {
+	for _, r := range []string{"too_large", "bad_request", "full", "per_key"} {
 		in.metricsRejected.WithLabelValues(r)
 	}
 	for _, k := range kinds {

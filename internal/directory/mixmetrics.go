@@ -14,8 +14,12 @@ import (
 	"github.com/nym-go/nym/internal/dirapi"
 )
 
-var errWindowFull = &refusal{http.StatusServiceUnavailable, "full",
-	"metrics window is full; try again in the next window"}
+var (
+	errWindowFull = &refusal{http.StatusServiceUnavailable, "full",
+		"metrics window is full; try again in the next window"}
+	errKeyFull = &refusal{http.StatusTooManyRequests, "per_key",
+		"pubKey: too many reports for this pubKey in this window; try again in the next window"}
+)
 
 // metricsWindow keeps mix metric reports in tumbling windows of fixed
 // length, numbered from origin by the injected clock: window i covers
@@ -26,22 +30,31 @@ var errWindowFull = &refusal{http.StatusServiceUnavailable, "full",
 // Unlike the v0.5.0 directory, the previous window is a separate list,
 // so reports arriving after a rotation never show up in (or overwrite
 // entries of) what GET returns.
+//
+// Reports are unauthenticated, so a window bounds them two ways: at most
+// maxPerKey per pubKey, and maxN reports and maxBytes bytes for each of
+// two classes, reports from pubKeys of live nodes and all others. A flood
+// under made-up pubKeys therefore fills only its own class.
 type metricsWindow struct {
-	size     time.Duration
-	origin   time.Time
-	maxN     int
-	maxBytes int
+	size      time.Duration
+	origin    time.Time
+	maxN      int
+	maxBytes  int
+	maxPerKey int
 
 	mu       sync.Mutex
 	idx      int64    // number of the current window
 	cur      [][]byte // reports of the current window, in arrival order
-	curBytes int
+	curN     [2]int   // reports in cur by class (0: other, 1: live node)
+	curBytes [2]int   // their bytes
+	perKey   map[string]int
 	prev     [][]byte // reports of window idx-1
 	prevBody []byte   // prev as a JSON array; nil until first asked for
 }
 
 func newMetricsWindow(c Config, origin time.Time) *metricsWindow {
-	return &metricsWindow{size: c.MetricsWindow, origin: origin, maxN: c.MaxWindowMetrics, maxBytes: c.MaxWindowBytes}
+	return &metricsWindow{size: c.MetricsWindow, origin: origin, maxN: c.MaxWindowMetrics,
+		maxBytes: c.MaxWindowBytes, maxPerKey: c.MaxMetricsPerKey, perKey: make(map[string]int)}
 }
 
 // rotateLocked moves to the window that contains now. A clock that went
@@ -60,20 +73,31 @@ func (m *metricsWindow) rotateLocked(now time.Time) {
 	} else {
 		m.prev = nil // the previous window got no reports
 	}
-	m.cur, m.curBytes, m.prevBody, m.idx = nil, 0, nil, i
+	m.cur, m.curN, m.curBytes, m.prevBody, m.idx = nil, [2]int{}, [2]int{}, nil, i
+	clear(m.perKey)
 }
 
-// add appends a report to the window of now. It refuses the report if the
-// window is full.
-func (m *metricsWindow) add(line []byte, now time.Time) error {
+// add appends the report of pubKey (live: a live node's) to the window of
+// now. It refuses the report if pubKey has sent its share of the window,
+// or if the report's class is full.
+func (m *metricsWindow) add(line []byte, pubKey string, live bool, now time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.rotateLocked(now)
-	if len(m.cur) >= m.maxN || m.curBytes+len(line) > m.maxBytes {
+	c := 0
+	if live {
+		c = 1
+	}
+	switch {
+	case m.perKey[pubKey] >= m.maxPerKey:
+		return errKeyFull
+	case m.curN[c] >= m.maxN || m.curBytes[c]+len(line) > m.maxBytes:
 		return errWindowFull
 	}
+	m.perKey[pubKey]++
 	m.cur = append(m.cur, line)
-	m.curBytes += len(line)
+	m.curN[c]++
+	m.curBytes[c] += len(line)
 	return nil
 }
 
@@ -169,8 +193,8 @@ func (s *Server) handleMetricsPOST(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	if err := s.metrics.add(line, now); err != nil {
-		s.refuse(w, r, errWindowFull)
+	if err := s.metrics.add(line, m.PubKey, s.store.live(m.PubKey), now); err != nil {
+		s.refuse(w, r, err.(*refusal))
 		return
 	}
 	s.hub.broadcast(line)

@@ -134,3 +134,36 @@ func TestMetricsWindowClockBackwards(t *testing.T) {
 		t.Fatalf("window = %v", got)
 	}
 }
+
+// One pubKey may post at most MaxMetricsPerKey reports per window.
+func TestMetricsPerKeyCap(t *testing.T) {
+	e := newEnv(t, Config{})
+	for range DefaultMaxMetricsPerKey {
+		e.mustPost(dirapi.PathMetricsMixes, metric("A", 1))
+	}
+	wantError(t, e.post(dirapi.PathMetricsMixes, metric("A", 1)), http.StatusTooManyRequests, "pubKey: too many reports")
+	e.mustPost(dirapi.PathMetricsMixes, metric("B", 1))
+	e.clock.Advance(3 * time.Second)
+	e.mustPost(dirapi.PathMetricsMixes, metric("A", 1))
+	if got := e.metrics(); len(got) != DefaultMaxMetricsPerKey+1 {
+		t.Fatalf("window has %d reports, want %d", len(got), DefaultMaxMetricsPerKey+1)
+	}
+	rec := e.do(http.MethodGet, dirapi.PathPrometheus, nil)
+	if !strings.Contains(rec.Body.String(), `nym_directory_metrics_rejected_total{reason="per_key"} 1`) {
+		t.Error("refused report not counted")
+	}
+}
+
+// A flood of reports under made-up pubKeys does not lock out live nodes.
+func TestMetricsFloodSparesLiveNodes(t *testing.T) {
+	e := newEnv(t, Config{MaxWindowMetrics: 2})
+	e.mustPost(dirapi.PathPresenceMixNodes, signed(mix(1, 1), 1, e.clock.Now()))
+	e.mustPost(dirapi.PathMetricsMixes, metric("flood1", 1))
+	e.mustPost(dirapi.PathMetricsMixes, metric("flood2", 1))
+	wantError(t, e.post(dirapi.PathMetricsMixes, metric("flood3", 1)), http.StatusServiceUnavailable, "metrics window is full")
+	e.mustPost(dirapi.PathMetricsMixes, metric(sphinxKey(1), 1))
+	e.clock.Advance(3 * time.Second)
+	if got := keysOf(e.metrics()); !slices.Equal(got, []string{"flood1", "flood2", sphinxKey(1)}) {
+		t.Fatalf("window = %v", got)
+	}
+}

@@ -242,6 +242,19 @@ func (s *store) exportBindings() ([]stateBinding, uint64) {
 	return out, s.bindGen.Load()
 }
 
+// live reports whether pubKey has a record of any kind (possibly one
+// expired but not yet swept).
+func (s *store) live(pubKey string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.nodes {
+		if _, ok := m[pubKey]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // counts returns the number of live records of each kind and of bindings.
 func (s *store) counts(now time.Time) (nodes [numKinds]int, bindings int) {
 	s.mu.Lock()

@@ -173,7 +173,7 @@ func TestWSClientTextIgnored(t *testing.T) {
 // never wait for it and other subscribers keep receiving everything.
 func TestWSSlowSubscriberDropped(t *testing.T) {
 	leaktest.Check(t)
-	l := serve(t, Config{WSQueueLen: 8, MaxWindowBytes: 1 << 30, MaxWindowMetrics: 1 << 20})
+	l := serve(t, Config{WSQueueLen: 8, MaxWindowBytes: 1 << 30, MaxWindowMetrics: 1 << 20, MaxMetricsPerKey: 1 << 20})
 	slow := l.dial(t, 4096, nil)
 	fast := l.dial(t, 0, nil)
 	l.waitSubscribers(t, 2)

@@ -141,7 +141,7 @@ var wantStatuses = map[string][]int{
 	"GET /":                           {200},
 	"GET /api/healthcheck":            {200},
 	"GET /api/metrics/mixes":          {200},
-	"POST /api/metrics/mixes":         {201, 400, 413, 503},
+	"POST /api/metrics/mixes":         {201, 400, 413, 429, 503},
 	"GET /api/openapi.json":           {200, 304},
 	"POST /api/presence/coconodes":    {201, 400, 401, 403, 413, 503},
 	"POST /api/presence/gateways":     {201, 400, 401, 403, 413, 503},
