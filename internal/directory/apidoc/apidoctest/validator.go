@@ -422,13 +422,13 @@ func checkAllow(values, documented []string) error {
 	}
 	for _, m := range documented {
 		if !got[m] {
-			return fmt.Errorf("Allow %q lacks documented method %s", strings.Join(values, ", "), m)
+			return fmt.Errorf("header Allow %q lacks documented method %s", strings.Join(values, ", "), m)
 		}
 	}
 	for m := range got {
 		extra := m == http.MethodOptions || (m == http.MethodHead && slices.Contains(documented, http.MethodGet))
 		if !slices.Contains(documented, m) && !extra {
-			return fmt.Errorf("Allow %q names undocumented method %s", strings.Join(values, ", "), m)
+			return fmt.Errorf("header Allow %q names undocumented method %s", strings.Join(values, ", "), m)
 		}
 	}
 	return nil
