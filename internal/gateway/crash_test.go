@@ -9,6 +9,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/nym-go/nym/internal/gateway/gwclient"
+	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/sphinx"
 	"github.com/nym-go/nym/internal/storage/boltstore"
 	"github.com/nym-go/nym/internal/wire"
@@ -145,6 +147,7 @@ func TestKill9LosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts gateway processes")
 	}
+	leaktest.Check(t)
 	dir := t.TempDir()
 	seed := make([]byte, ed25519.SeedSize)
 	if _, err := rand.Read(seed); err != nil {
@@ -210,7 +213,8 @@ func TestKill9LosesNothing(t *testing.T) {
 		}
 		accepted[i] = true
 	}
-	const killAfter = 300
+	// Kill at a different point every run: after 100 to 499 accepted.
+	killAfter := 100 + mrand.IntN(400)
 	deadline := time.After(15 * time.Second)
 	for len(accepted) < killAfter {
 		select {
