@@ -20,8 +20,15 @@
 //
 // # Concurrency
 //
-//   - Gateway.Final runs on the mix node's unwrap workers and never blocks:
-//     it does a non-blocking send to a session's push queue or a PutAsync.
+//   - Gateway.Final runs on the mix node's unwrap workers and never blocks
+//     on I/O: it appends to a session's bounded push queue or calls
+//     PutAsync. A per-client order lock (striped) covers id assignment and
+//     every inbox write of the client (arrivals, overflow spills, ack
+//     timeouts, a session's end), so the inbox holds each client's
+//     messages in id order, which is arrival order. When a session
+//     overflows or an ack is overdue, everything it has not had
+//     acknowledged goes to the inbox ahead of newer messages, and it
+//     drains the inbox before pushing again.
 //   - The registry (one mutex) maps each client to its one live session
 //     and counts the client's inbox writes in flight. A newer authenticated
 //     session replaces an older one at once; the older is closed with

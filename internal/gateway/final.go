@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nym-go/nym/internal/gateway/gwproto"
@@ -35,7 +36,7 @@ func (g *Gateway) Final(u *sphinx.Unwrapped) {
 		g.ctr.unknownRecipient.Add(1)
 		return
 	}
-	m := &message{id: g.msgID.Add(1)}
+	m := &message{}
 	pt, err := sphinx.OpenPayload(u.Payload)
 	switch {
 	case err != nil: // a reply through a SURB: deliver the still-encrypted payload
@@ -71,34 +72,56 @@ func (g *Gateway) isRegistered(client storage.ClientID) bool {
 	return true
 }
 
-// deliver pushes m to client's live session, or stores it.
+// deliver assigns m its id and pushes it to client's live session, or
+// stores it. Under the client's order lock, ids are assigned and inbox
+// writes queued in the same order, so the inbox keeps the client's
+// messages in id (acceptance) order.
 func (g *Gateway) deliver(client storage.ClientID, m *message) {
+	lk := g.orderLock(client)
+	lk.Lock()
+	defer lk.Unlock()
+	m.id = g.msgID.Add(1)
+	var spill []*message
 	g.reg.mu.Lock()
 	if s := g.reg.sessions[client]; s != nil && !s.closed && !s.draining {
-		if s.pendingN.Load() < int64(g.cfg.MaxPending) {
-			select {
-			case s.push <- m:
-				g.reg.mu.Unlock()
-				return
-			default:
-			}
+		if s.offer(m) {
+			g.reg.mu.Unlock()
+			return
 		}
-		// The client does not keep up: keep its messages in order by
-		// sending them all through the inbox until it has caught up.
+		// The client does not keep up (or is stalled): everything it has
+		// not acknowledged goes to the inbox ahead of m, and the session
+		// drains the inbox before it pushes again, keeping order.
+		s.mu.Lock()
+		spill = s.takeLocked()
+		s.mu.Unlock()
 		s.draining = true
 		g.ctr.pushOverflow.Add(1)
 	}
-	g.reg.puts[client]++
+	g.reg.puts[client] += 1 + len(spill)
 	g.reg.mu.Unlock()
+	for _, p := range spill {
+		g.putInbox(client, p)
+	}
 	g.putInbox(client, m)
 }
 
-// store hands m to the inbox (it was pushed but not acknowledged).
+// store hands m to the inbox (it was pushed but not acknowledged). The
+// caller holds the client's order lock.
 func (g *Gateway) store(client storage.ClientID, m *message) {
 	g.reg.mu.Lock()
 	g.reg.puts[client]++
 	g.reg.mu.Unlock()
 	g.putInbox(client, m)
+}
+
+// orderLocks serialize, per client (striped), id assignment and inbox
+// writes; see deliver.
+const orderLocks = 64
+
+// orderLock returns client's order lock. Lock order: order lock, then
+// g.reg.mu, then a session's mu.
+func (g *Gateway) orderLock(client storage.ClientID) *sync.Mutex {
+	return &g.order[int(client[0])%orderLocks]
 }
 
 // putInbox writes m durably; once it is, m's SURB-ack is forwarded and the

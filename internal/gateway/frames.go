@@ -121,11 +121,12 @@ func (s *session) writeLoop() {
 		select {
 		case <-s.ctx.Done():
 			return
-		case m := <-s.push:
-			s.addPending(m)
-			buf = gwproto.AppendDeliver(buf[:0], m.id, m.flags, m.data)
-			if !write(buf) {
-				return
+		case <-s.wake:
+			for m := s.next(); m != nil; m = s.next() {
+				buf = gwproto.AppendDeliver(buf[:0], m.id, m.flags, m.data)
+				if !write(buf) {
+					return
+				}
 			}
 		case <-s.poke:
 			if !s.fetch(write, &buf) {

@@ -64,6 +64,7 @@ type env struct {
 	clk   *clocktest.Fake
 	store *memstore.Store
 	fwd   *forwarded
+	cfg   gateway.Config
 	gw    *gateway.Gateway
 	url   string
 	stop  func()
@@ -71,12 +72,18 @@ type env struct {
 
 func newEnv(t *testing.T, limits storage.Limits) *env {
 	t.Helper()
+	return newEnvConfig(t, limits, gateway.Config{})
+}
+
+// newEnvConfig is newEnv with a gateway configuration.
+func newEnvConfig(t *testing.T, limits storage.Limits, cfg gateway.Config) *env {
+	t.Helper()
 	_, id, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clk := clocktest.NewFake(epoch)
-	e := &env{t: t, id: id, clk: clk, fwd: new(forwarded),
+	e := &env{t: t, id: id, clk: clk, fwd: new(forwarded), cfg: cfg,
 		store: memstore.New(memstore.Config{Limits: limits}, memstore.Deps{Clock: clk})}
 	e.start()
 	t.Cleanup(func() { e.stop() })
@@ -86,7 +93,7 @@ func newEnv(t *testing.T, limits storage.Limits) *env {
 // start (re)starts the gateway over the same stores and identity.
 func (e *env) start() {
 	e.t.Helper()
-	gw, err := gateway.New(gateway.Config{}, gateway.Deps{
+	gw, err := gateway.New(e.cfg, gateway.Deps{
 		Identity: e.id, Inbox: e.store, Keys: e.store, Forward: e.fwd.forward, Clock: e.clk,
 	})
 	if err != nil {

@@ -34,6 +34,7 @@ type Gateway struct {
 	known sync.Map // storage.ClientID → struct{}: clients with a stored key (cache)
 	ctr   counters
 	msgID atomic.Uint64 // last message id handed out
+	order [orderLocks]sync.Mutex
 
 	ctx      context.Context // Run's; sessions stop with it
 	cancel   context.CancelFunc

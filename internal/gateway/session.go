@@ -32,7 +32,7 @@ type session struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the writer
 
-	push chan *message         // Final → writer; drop-tail (Final stores instead)
+	wake chan struct{}         // "queue has messages": capacity 1
 	ctl  chan *gwproto.Message // reader → writer; drop when full
 	poke chan struct{}         // "the inbox may have messages": capacity 1
 
@@ -40,13 +40,13 @@ type session struct {
 	draining bool // new messages go to the inbox until it is empty
 	closed   bool // finish has started: nothing more is pushed
 
-	pendingN atomic.Int64 // len(pending), read by Final without s.mu
 	packets  atomic.Uint64
 	bytes    atomic.Uint64
 	killOnce sync.Once
 	ready    *gwproto.Message // sent by run once the session is registered
 
 	mu       sync.Mutex          // guards the fields below
+	queue    []*message          // accepted for a live push, not yet taken by the writer
 	pending  map[uint64]*message // pushed, awaiting an ack
 	order    []*message          // pending in push order (with acked ones not yet popped)
 	stored   map[uint64]uint64   // delivered from the inbox, awaiting an ack: message id → inbox id
@@ -69,7 +69,7 @@ func (g *Gateway) newSession(conn *websocket.Conn, t *gwproto.Transcript, shared
 	ctx, cancel := context.WithCancel(g.ctx)
 	return &session{
 		g: g, conn: conn, client: storage.ClientID(t.Client), seal: seal, open: open, ctx: ctx, cancel: cancel,
-		push: make(chan *message, g.cfg.PushQueue), ctl: make(chan *gwproto.Message, ctlQueue),
+		wake: make(chan struct{}, 1), ctl: make(chan *gwproto.Message, ctlQueue),
 		poke: make(chan struct{}, 1), draining: true,
 		pending: map[uint64]*message{}, stored: map[uint64]uint64{},
 	}, nil
@@ -127,8 +127,13 @@ func (s *session) reply(m *gwproto.Message) {
 
 // finish runs after the writer stopped: the session takes no more
 // messages, and everything unacknowledged goes to the inbox, oldest first.
+// It holds the client's order lock throughout, so no newer message of the
+// client reaches the inbox ahead of these.
 func (s *session) finish() {
 	g := s.g
+	lk := g.orderLock(s.client)
+	lk.Lock()
+	defer lk.Unlock()
 	g.reg.mu.Lock()
 	s.closed = true
 	if g.reg.sessions[s.client] == s {
@@ -138,41 +143,46 @@ func (s *session) finish() {
 
 	s.mu.Lock()
 	s.finished = true
-	if s.timer != nil {
-		s.timer.Stop()
-	}
-	var left []*message
-	for _, m := range s.order {
-		if s.pending[m.id] == m {
-			left = append(left, m)
-		}
-	}
-	s.pending, s.order = nil, nil
+	left := s.takeLocked()
 	s.mu.Unlock()
-	for {
-		select {
-		case m := <-s.push:
-			left = append(left, m)
-			continue
-		default:
-		}
-		break
-	}
-	s.pendingN.Store(0)
 	for _, m := range left {
 		g.store(s.client, m)
 	}
 }
 
-// addPending records a pushed message before it is written, and arms the
-// ack timer.
-func (s *session) addPending(m *message) {
-	m.deadline = s.g.clk.Now().Add(s.g.cfg.AckTimeout)
+// offer queues m for a live push. It returns false when the session cannot
+// take it: the queue or the pending table is full, or the session ended.
+// The caller holds g.reg.mu.
+func (s *session) offer(m *message) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.finished || len(s.queue) >= s.g.cfg.PushQueue || len(s.pending) >= s.g.cfg.MaxPending {
+		return false
+	}
+	s.queue = append(s.queue, m)
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// next moves the oldest queued message to the pending table (arming the
+// ack timer) and returns it, or nil if the queue is empty. Taking it from
+// the queue and adding it as pending is one step, so takeLocked always
+// finds every unacknowledged message in one place or the other.
+func (s *session) next() *message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 || s.finished {
+		return nil
+	}
+	m := s.queue[0]
+	s.queue[0] = nil
+	s.queue = s.queue[1:]
+	m.deadline = s.g.clk.Now().Add(s.g.cfg.AckTimeout)
 	s.pending[m.id] = m
 	s.order = append(s.order, m)
-	s.pendingN.Add(1)
 	if !s.armed {
 		s.armed = true
 		if s.timer == nil {
@@ -181,41 +191,68 @@ func (s *session) addPending(m *message) {
 			s.timer.Reset(s.g.cfg.AckTimeout)
 		}
 	}
+	return m
 }
 
-// ackTimeout moves pushed messages whose ack is overdue to the inbox.
+// takeLocked empties the pending table and the queue and returns their
+// messages oldest first (pending ones were pushed before queued ones). The
+// caller holds s.mu and stores them; a client's ack for one of them is
+// then ignored, and the stored copy is delivered again (same id).
+func (s *session) takeLocked() []*message {
+	var out []*message
+	for _, m := range s.order {
+		if s.pending[m.id] == m {
+			out = append(out, m)
+		}
+	}
+	out = append(out, s.queue...)
+	clear(s.pending)
+	s.order, s.queue = nil, nil
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.armed = false
+	return out
+}
+
+// ackTimeout runs when the oldest pushed message may be overdue. If it is,
+// the client is stalled or lost frames: every unacknowledged message goes
+// to the inbox, oldest first, and the session drains the inbox before it
+// pushes again, so the client gets them in arrival order.
 func (s *session) ackTimeout() {
-	now := s.g.clk.Now()
-	var late []*message
+	g := s.g
+	lk := g.orderLock(s.client)
+	lk.Lock()
+	defer lk.Unlock()
+	now := g.clk.Now()
+	g.reg.mu.Lock()
 	s.mu.Lock()
 	if s.finished {
 		s.mu.Unlock()
+		g.reg.mu.Unlock()
 		return
-	}
-	for len(s.order) > 0 && !s.order[0].deadline.After(now) {
-		m := s.order[0]
-		s.order[0] = nil
-		s.order = s.order[1:]
-		if s.pending[m.id] == m {
-			delete(s.pending, m.id)
-			late = append(late, m)
-		}
 	}
 	// Skip acked entries at the front so the timer waits for a live one.
 	for len(s.order) > 0 && s.pending[s.order[0].id] != s.order[0] {
 		s.order[0] = nil
 		s.order = s.order[1:]
 	}
-	if len(s.order) > 0 {
+	if len(s.order) > 0 && s.order[0].deadline.After(now) {
 		s.timer.Reset(s.order[0].deadline.Sub(now))
-	} else {
-		s.armed = false
+		s.mu.Unlock()
+		g.reg.mu.Unlock()
+		return
 	}
+	late := s.takeLocked()
 	s.mu.Unlock()
-	s.pendingN.Add(-int64(len(late)))
-	s.g.ctr.ackTimeouts.Add(uint64(len(late)))
+	if len(late) > 0 {
+		s.draining = true
+	}
+	g.reg.puts[s.client] += len(late)
+	g.reg.mu.Unlock()
+	g.ctr.ackTimeouts.Add(uint64(len(late)))
 	for _, m := range late {
-		s.g.store(s.client, m)
+		g.putInbox(s.client, m)
 	}
 }
 
@@ -234,7 +271,6 @@ func (s *session) ack(ids []uint64) {
 		}
 	}
 	s.mu.Unlock()
-	s.pendingN.Add(-int64(len(live)))
 	g := s.g
 	g.ctr.deliveredLive.Add(uint64(len(live)))
 	for _, m := range live {
