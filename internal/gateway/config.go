@@ -35,8 +35,25 @@ const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	// DefaultWriteTimeout bounds one websocket write.
 	DefaultWriteTimeout = 10 * time.Second
-	// DefaultMaxClients bounds the connected clients.
+	// DefaultMaxClients bounds the connected (authenticated) clients.
 	DefaultMaxClients = 10000
+	// DefaultMaxHandshakes bounds the handshakes in progress.
+	DefaultMaxHandshakes = 1000
+	// DefaultMaxRegistered bounds the stored client keys.
+	DefaultMaxRegistered = 100_000
+	// DefaultRegisterRate is the registrations allowed per minute per
+	// remote IP, after a burst of DefaultRegisterBurst.
+	DefaultRegisterRate  = 10
+	DefaultRegisterBurst = 20
+	// DefaultInboxTotalBytes bounds the inbox over all clients (10 GiB).
+	DefaultInboxTotalBytes = 10 << 30
+	// DefaultReplyQuota is how many stored messages a client may have for
+	// a reply-flagged message (one that does not open as a forward
+	// packet, possibly garbage) to still be stored: 10% of the inbox's
+	// default per-client message limit.
+	DefaultReplyQuota = 1000
+	// knownCache bounds the registered-client cache.
+	knownCache = 1 << 16
 )
 
 // Config tunes a Gateway; zero fields select the defaults.
@@ -47,7 +64,32 @@ type Config struct {
 	FetchBatch       int
 	HandshakeTimeout time.Duration
 	WriteTimeout     time.Duration
-	MaxClients       int
+	// MaxClients bounds live sessions; it is checked after
+	// authentication, and a client replacing its own session is always
+	// admitted.
+	MaxClients int
+	// MaxHandshakes bounds connections not yet authenticated; beyond it
+	// new connections get HTTP 503.
+	MaxHandshakes int
+	// MaxRegistered bounds the stored client keys; registering a new
+	// identity beyond it is refused with gateway_full (counted).
+	MaxRegistered int
+	// RegisterRate and RegisterBurst limit registrations per remote IP
+	// (token bucket, per minute); beyond them a registration is refused
+	// with rate_limited (counted). Loopback addresses are exempt unless
+	// RateLimitLoopback is set.
+	RegisterRate      int
+	RegisterBurst     int
+	RateLimitLoopback bool
+	// InboxTotalBytes bounds the inbox over all clients; beyond it new
+	// messages are refused (dropped "inbox_full", no SURB-ack, so their
+	// senders retry). Negative means unlimited.
+	InboxTotalBytes int64
+	// ReplyQuota: a reply-flagged message is refused (dropped
+	// "reply_quota") when its recipient already has this many stored
+	// messages, so undecodable packets cannot take the whole per-client
+	// quota from real mail. Negative means no sub-quota.
+	ReplyQuota int
 }
 
 func (c *Config) validate() error {
@@ -58,6 +100,9 @@ func (c *Config) validate() error {
 	}{
 		{"PushQueue", &c.PushQueue, DefaultPushQueue}, {"MaxPending", &c.MaxPending, DefaultMaxPending},
 		{"FetchBatch", &c.FetchBatch, DefaultFetchBatch}, {"MaxClients", &c.MaxClients, DefaultMaxClients},
+		{"MaxHandshakes", &c.MaxHandshakes, DefaultMaxHandshakes},
+		{"MaxRegistered", &c.MaxRegistered, DefaultMaxRegistered},
+		{"RegisterRate", &c.RegisterRate, DefaultRegisterRate}, {"RegisterBurst", &c.RegisterBurst, DefaultRegisterBurst},
 	} {
 		if *f.v < 0 {
 			return fmt.Errorf("gateway: %s %d is negative", f.name, *f.v)
@@ -65,6 +110,12 @@ func (c *Config) validate() error {
 		if *f.v == 0 {
 			*f.v = f.def
 		}
+	}
+	if c.InboxTotalBytes == 0 {
+		c.InboxTotalBytes = DefaultInboxTotalBytes
+	}
+	if c.ReplyQuota == 0 {
+		c.ReplyQuota = DefaultReplyQuota
 	}
 	for _, f := range []struct {
 		name string

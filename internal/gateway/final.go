@@ -68,7 +68,36 @@ func (g *Gateway) isRegistered(client storage.ClientID) bool {
 	if err != nil || !ok {
 		return false
 	}
-	g.known.Store(client, struct{}{})
+	g.remember(client)
+	return true
+}
+
+// remember caches that client has a stored key. The cache is bounded: at
+// knownCache entries it is cleared and refills from the key store.
+func (g *Gateway) remember(client storage.ClientID) {
+	if _, loaded := g.known.LoadOrStore(client, struct{}{}); loaded {
+		return
+	}
+	if g.knownN.Add(1) > knownCache {
+		g.known.Clear()
+		g.knownN.Store(0)
+	}
+}
+
+// admitInbox refuses a new message for the inbox when the gateway-wide
+// byte limit or (for a reply-flagged message) the client's reply
+// sub-quota is reached; it counts the refusal.
+func (g *Gateway) admitInbox(client storage.ClientID, m *message) bool {
+	if lim := g.cfg.InboxTotalBytes; lim > 0 && g.deps.Inbox.Totals().Bytes+int64(len(m.data)+recordHeader) > lim {
+		g.ctr.refusedInboxFull.Add(1)
+		return false
+	}
+	if m.flags&gwproto.FlagReply != 0 && g.cfg.ReplyQuota > 0 {
+		if u, err := g.deps.Inbox.Usage(client); err == nil && u.Messages >= g.cfg.ReplyQuota {
+			g.ctr.refusedReplyQuota.Add(1)
+			return false
+		}
+	}
 	return true
 }
 
@@ -97,12 +126,14 @@ func (g *Gateway) deliver(client storage.ClientID, m *message) {
 		s.draining = true
 		g.ctr.pushOverflow.Add(1)
 	}
-	g.reg.puts[client] += 1 + len(spill)
+	g.reg.puts[client] += len(spill)
 	g.reg.mu.Unlock()
 	for _, p := range spill {
 		g.putInbox(client, p)
 	}
-	g.putInbox(client, m)
+	if g.admitInbox(client, m) {
+		g.store(client, m)
+	}
 }
 
 // store hands m to the inbox (it was pushed but not acknowledged). The

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 
 	"github.com/coder/websocket"
 
@@ -29,10 +30,10 @@ func refuse(code, format string, args ...any) error {
 // handshake sends hello, runs a registration or an authentication and
 // returns the new session, registered as its client's live one. On failure
 // it has told the client why and closed the connection.
-func (g *Gateway) handshake(conn *websocket.Conn) (*session, error) {
+func (g *Gateway) handshake(conn *websocket.Conn, ip netip.Addr) (*session, error) {
 	ctx, cancel := context.WithTimeout(g.ctx, g.cfg.HandshakeTimeout)
 	defer cancel()
-	t, shared, mode, err := g.runHandshake(ctx, conn)
+	t, shared, mode, err := g.runHandshake(ctx, conn, ip)
 	if err != nil {
 		var he *handshakeError
 		if errors.As(err, &he) {
@@ -56,7 +57,7 @@ func (g *Gateway) handshake(conn *websocket.Conn) (*session, error) {
 
 // runHandshake does the message exchange; it returns the transcript, the
 // shared key and "register" or "authenticate".
-func (g *Gateway) runHandshake(ctx context.Context, conn *websocket.Conn) (*gwproto.Transcript, []byte, string, error) {
+func (g *Gateway) runHandshake(ctx context.Context, conn *websocket.Conn, ip netip.Addr) (*gwproto.Transcript, []byte, string, error) {
 	t := &gwproto.Transcript{Gateway: g.idPub}
 	var err error
 	if t.GatewayNonce, err = gwproto.NewNonce(g.deps.Rand); err != nil {
@@ -89,10 +90,10 @@ func (g *Gateway) runHandshake(ctx context.Context, conn *websocket.Conn) (*gwpr
 		if err := gwproto.CheckProof(m.Proof, t.AuthProof(shared)); err != nil {
 			return nil, nil, "", refuse(gwproto.CodeAuthFailed, "proof does not match the registered key")
 		}
-		g.known.Store(storage.ClientID(t.Client), struct{}{})
+		g.remember(storage.ClientID(t.Client))
 		return t, shared, "authenticate", nil
 	case gwproto.TypeRegister:
-		shared, err := g.register(ctx, conn, t, m)
+		shared, err := g.register(ctx, conn, t, m, ip)
 		return t, shared, "register", err
 	default:
 		return nil, nil, "", refuse(gwproto.CodeUnknownRequest, "expected register or authenticate, got %q", m.Type)
@@ -100,7 +101,10 @@ func (g *Gateway) runHandshake(ctx context.Context, conn *websocket.Conn) (*gwpr
 }
 
 // register finishes a registration after the client's register message.
-func (g *Gateway) register(ctx context.Context, conn *websocket.Conn, t *gwproto.Transcript, m *gwproto.Message) ([]byte, error) {
+func (g *Gateway) register(ctx context.Context, conn *websocket.Conn, t *gwproto.Transcript, m *gwproto.Message, ip netip.Addr) ([]byte, error) {
+	if err := g.admitRegistration(ctx, storage.ClientID(t.Client), ip); err != nil {
+		return nil, err
+	}
 	var err error
 	if t.ClientEphemeral, err = gwproto.Key32("ephemeral", m.Ephemeral); err != nil {
 		return nil, refuse(gwproto.CodeBadRequest, "%v", err)
@@ -132,9 +136,32 @@ func (g *Gateway) register(ctx context.Context, conn *websocket.Conn, t *gwproto
 	if err := g.deps.Keys.PutKey(ctx, storage.ClientID(t.Client), shared); err != nil {
 		return nil, refuse(gwproto.CodeInternal, "key store: %v", err)
 	}
-	g.known.Store(storage.ClientID(t.Client), struct{}{})
+	g.remember(storage.ClientID(t.Client))
 	g.ctr.registrations.Add(1)
 	return shared, nil
+}
+
+// admitRegistration refuses a registration beyond the per-IP rate or,
+// for an identity without a stored key, beyond MaxRegistered keys. (Two
+// concurrent registrations may overshoot MaxRegistered by the number of
+// handshakes in progress.)
+func (g *Gateway) admitRegistration(ctx context.Context, client storage.ClientID, ip netip.Addr) error {
+	if !g.regs.allow(ip) {
+		g.ctr.refusedRegRate.Add(1)
+		return refuse(gwproto.CodeRateLimited, "too many registrations from %v; try again later", ip)
+	}
+	n, err := g.deps.Keys.CountKeys()
+	if err != nil {
+		return refuse(gwproto.CodeInternal, "key store: %v", err)
+	}
+	if n < g.cfg.MaxRegistered {
+		return nil
+	}
+	if _, ok, err := g.deps.Keys.GetKey(ctx, client); err == nil && ok {
+		return nil // re-registration replaces the key
+	}
+	g.ctr.refusedRegFull.Add(1)
+	return refuse(gwproto.CodeGatewayFull, "the gateway has %d registered clients, its limit", n)
 }
 
 // readText reads one handshake message; a binary or malformed message is

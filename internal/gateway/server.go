@@ -6,7 +6,6 @@ package gateway
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -30,15 +29,21 @@ type Gateway struct {
 	idPub [32]byte
 	idB58 string
 
-	reg   registry
-	known sync.Map // storage.ClientID → struct{}: clients with a stored key (cache)
-	ctr   counters
-	msgID atomic.Uint64 // last message id handed out
-	order [orderLocks]sync.Mutex
+	reg    registry
+	known  sync.Map     // storage.ClientID → struct{}: clients with a stored key (cache)
+	knownN atomic.Int64 // entries in known; at knownCache it is cleared
+	regs   rateLimiter  // registrations per remote IP
+	ctr    counters
+	msgID  atomic.Uint64 // last message id handed out
+	order  [orderLocks]sync.Mutex
+
+	handshakes chan struct{} // a slot per handshake in progress (Config.MaxHandshakes)
 
 	ctx      context.Context // Run's; sessions stop with it
 	cancel   context.CancelFunc
-	sessions sync.WaitGroup
+	mu       sync.Mutex // guards stopping, so that sessions.Add never races with Wait at zero
+	stopping bool
+	sessions sync.WaitGroup // connection handlers, plus close handshakes started by a tracked handler
 }
 
 // New returns a gateway; it serves nothing until Handler is mounted.
@@ -53,6 +58,9 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	copy(g.idPub[:], deps.Identity.Public().(ed25519.PublicKey))
 	g.idB58 = base58.Encode(g.idPub[:])
 	g.reg.init()
+	g.handshakes = make(chan struct{}, cfg.MaxHandshakes)
+	g.regs = rateLimiter{clk: deps.Clock, perMin: float64(cfg.RegisterRate), burst: float64(cfg.RegisterBurst),
+		exemptLocal: !cfg.RateLimitLoopback}
 	// Message ids start at the clock's nanoseconds, so ids stay unique
 	// across restarts as long as fewer than 10⁹ messages arrive per second.
 	g.msgID.Store(uint64(deps.Clock.Now().UnixNano()))
@@ -76,6 +84,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 // Shutdown closes every session and waits for them; new connections are
 // refused. It is idempotent.
 func (g *Gateway) Shutdown() {
+	g.mu.Lock()
+	g.stopping = true
+	g.mu.Unlock()
 	g.cancel()
 	for _, s := range g.reg.all() {
 		s.kill(gwproto.CloseShutdown, "gateway shutting down")
@@ -86,29 +97,46 @@ func (g *Gateway) Shutdown() {
 // Handler returns the websocket handler clients connect to.
 func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveWS) }
 
+// track counts a connection handler in g.sessions, unless Shutdown has
+// begun; the caller must call g.sessions.Done when it returns true.
+func (g *Gateway) track() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopping {
+		return false
+	}
+	g.sessions.Add(1)
+	return true
+}
+
+// serveWS runs one client connection. Handshakes in progress are bounded
+// (Config.MaxHandshakes, each within HandshakeTimeout); the limit on live
+// sessions (Config.MaxClients) applies only after authentication, and a
+// connection that replaces its client's own session is always admitted, so
+// a stale connection never locks its client out.
 func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
-	if g.ctx.Err() != nil {
+	if !g.track() {
 		http.Error(w, "gateway shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	if g.reg.count() >= g.cfg.MaxClients {
-		g.ctr.refusedConns.Add(1)
-		http.Error(w, "too many clients", http.StatusServiceUnavailable)
+	defer g.sessions.Done()
+	select {
+	case g.handshakes <- struct{}{}:
+	default:
+		g.ctr.refusedHandshakes.Add(1)
+		http.Error(w, "too many handshakes in progress", http.StatusServiceUnavailable)
 		return
 	}
+	release := sync.OnceFunc(func() { <-g.handshakes })
+	defer release()
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		g.ctr.badHandshakes.Add(1)
 		return // Accept has written the HTTP error
 	}
 	conn.SetReadLimit(gwproto.MaxReadLimit)
-	g.sessions.Add(1)
-	defer g.sessions.Done()
-	if g.ctx.Err() != nil { // Shutdown raced with us; it will not see this session
-		conn.Close(gwproto.CloseShutdown, "gateway shutting down")
-		return
-	}
-	s, err := g.handshake(conn)
+	s, err := g.handshake(conn, remoteIP(r))
+	release()
 	if err != nil {
 		g.ctr.badHandshakes.Add(1)
 		g.log.Debug("handshake failed", "remote", r.RemoteAddr, "error", err)
@@ -131,21 +159,17 @@ func (r *registry) init() {
 }
 
 // add makes s its client's live session and returns the one it replaces.
-func (r *registry) add(s *session) *session {
+// It refuses (ok false) when max sessions are live and none of them is
+// s's client's.
+func (r *registry) add(s *session, max int) (old *session, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	old := r.sessions[s.client]
-	r.sessions[s.client] = s
-	return old
-}
-
-// remove forgets s if it is still its client's live session.
-func (r *registry) remove(s *session) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.sessions[s.client] == s {
-		delete(r.sessions, s.client)
+	old = r.sessions[s.client]
+	if old == nil && len(r.sessions) >= max {
+		return nil, false
 	}
+	r.sessions[s.client] = s
+	return old, true
 }
 
 func (r *registry) count() int {
@@ -163,6 +187,3 @@ func (r *registry) all() []*session {
 	}
 	return out
 }
-
-// errStopped means the gateway is shutting down.
-var errStopped = errors.New("gateway: stopped")

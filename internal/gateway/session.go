@@ -78,7 +78,13 @@ func (g *Gateway) newSession(conn *websocket.Conn, t *gwproto.Transcript, shared
 // run serves the session until its connection ends.
 func (s *session) run() {
 	g := s.g
-	if old := g.reg.add(s); old != nil {
+	old, ok := g.reg.add(s, g.cfg.MaxClients)
+	if !ok {
+		g.ctr.refusedConns.Add(1)
+		s.refuseFull()
+		return
+	}
+	if old != nil {
 		g.ctr.replaced.Add(1)
 		old.kill(gwproto.CloseReplaced, "replaced by a newer connection of the same client")
 	}
@@ -98,6 +104,19 @@ func (s *session) run() {
 	s.wg.Wait()
 	s.finish()
 	g.log.Debug("session ended", "packets", s.packets.Load(), "bytes", s.bytes.Load())
+}
+
+// refuseFull tells a client that authenticated while MaxClients other
+// clients are connected to try later, and closes the connection.
+func (s *session) refuseFull() {
+	ctx, cancel := context.WithTimeout(s.g.ctx, s.g.cfg.HandshakeTimeout)
+	defer cancel()
+	m := gwproto.ErrorMessage(gwproto.CodeGatewayFull, "too many connected clients; try again later")
+	if s.conn.Write(ctx, websocket.MessageText, m.Encode()) == nil {
+		s.conn.Close(gwproto.CloseHandshakeFailed, "too many connected clients")
+		return
+	}
+	s.conn.CloseNow()
 }
 
 // kill closes the connection with code and reason (once); the reader then

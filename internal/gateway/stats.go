@@ -14,6 +14,8 @@ type counters struct {
 	ackTimeouts, clientPackets, clientBytes, sendFailed            atomic.Uint64
 	badFrames, badRequests, badHandshakes, registrations, replaced atomic.Uint64
 	refusedConns, connections, droppedReplies                      atomic.Uint64
+	refusedHandshakes, refusedRegFull, refusedRegRate              atomic.Uint64
+	refusedReplyQuota, refusedInboxFull                            atomic.Uint64
 }
 
 // Stats is a snapshot of the gateway, served at /api/v1/gateway. Counts
@@ -56,11 +58,17 @@ type Stats struct {
 	SendFailed    uint64 `json:"send_failed"`
 	// Dropped counts final-hop packets dropped, by reason:
 	// unknown_recipient, malformed (no room for a SURB-ack), and the
-	// inbox's refusals quota_messages, quota_bytes, busy, store_error.
+	// inbox's refusals quota_messages, quota_bytes, busy, store_error,
+	// and the gateway's inbox_full (Config.InboxTotalBytes) and
+	// reply_quota (Config.ReplyQuota).
 	// A refused message's SURB-ack is not forwarded, so its sender retries.
 	Dropped map[string]uint64 `json:"dropped"`
 	// Refused counts refused client traffic, by reason: bad_frame (closed),
-	// bad_request (answered with an error), bad_handshake, too_many_clients.
+	// bad_request (answered with an error), bad_handshake, too_many_clients
+	// (authenticated while MaxClients others are connected; a client
+	// replacing its own session is never refused), too_many_handshakes
+	// (MaxHandshakes in progress), registrations_full (MaxRegistered keys
+	// stored) and registrations_rate_limited (per-address rate).
 	Refused map[string]uint64 `json:"refused"`
 }
 
@@ -78,10 +86,13 @@ func (g *Gateway) Stats() Stats {
 			"unknown_recipient": c.unknownRecipient.Load(), "malformed": c.malformed.Load(),
 			"quota_messages": c.refusedQuotaMessages.Load(), "quota_bytes": c.refusedQuotaBytes.Load(),
 			"busy": c.refusedBusy.Load(), "store_error": c.refusedOther.Load(),
+			"inbox_full": c.refusedInboxFull.Load(), "reply_quota": c.refusedReplyQuota.Load(),
 		},
 		Refused: map[string]uint64{
 			"bad_frame": c.badFrames.Load(), "bad_request": c.badRequests.Load(),
 			"bad_handshake": c.badHandshakes.Load(), "too_many_clients": c.refusedConns.Load(),
+			"too_many_handshakes": c.refusedHandshakes.Load(), "registrations_full": c.refusedRegFull.Load(),
+			"registrations_rate_limited": c.refusedRegRate.Load(),
 		},
 	}
 	if n, err := g.deps.Keys.CountKeys(); err == nil {

@@ -46,6 +46,8 @@ const (
 	CodeBadPacket      = "bad_packet"      // a Send frame that is not a valid packet
 	CodeSendFailed     = "send_failed"     // the first hop's queue was full or unreachable
 	CodeInternal       = "internal"        // a store failed
+	CodeGatewayFull    = "gateway_full"    // at the registered or connected client limit; try later
+	CodeRateLimited    = "rate_limited"    // too many registrations from this address; try later
 )
 
 // Websocket close codes a gateway uses (the 4000–4999 private range), plus
@@ -54,7 +56,6 @@ const (
 	CloseReplaced        = 4000 // a newer authenticated connection of the same client took over
 	CloseBadFrame        = 4001 // a frame failed authentication: forged, replayed or reordered
 	CloseHandshakeFailed = 4002 // registration or authentication failed
-	CloseProtocol        = 4003 // a malformed frame after the handshake
 	CloseTooBig          = 1009 // a message above the size limits (websocket's own code)
 	CloseShutdown        = 1001 // the gateway is stopping (going away)
 )
