@@ -255,6 +255,11 @@ func (c *Client) Notices() <-chan *gwproto.Message { return c.notice }
 
 // Receive returns the next delivery, or an error once the connection is
 // closed (and every queued delivery has been returned) or ctx is done.
+//
+// Ack each delivery promptly once it is processed: the gateway keeps at
+// most 100 stored messages delivered and unacknowledged, and sends more
+// only as acks arrive, so a caller that collects more than that before
+// acking waits forever.
 func (c *Client) Receive(ctx context.Context) (Delivery, error) {
 	select {
 	case d := <-c.recv:
