@@ -218,6 +218,7 @@ func deliver(n int) (string, error) {
 		return "", err
 	}
 	var received atomic.Int64
+	seen := make(map[uint64]struct{}, n) // the receiver's only
 	recvErr := make(chan error, 1)
 	go func() {
 		// Ack in batches of up to 64, and whatever has arrived whenever
@@ -231,13 +232,14 @@ func deliver(n int) (string, error) {
 			ids = ids[:0]
 			return err
 		}
-		for received.Load() < int64(n) {
+		for len(seen) < n {
 			rctx, rcancel := context.WithTimeout(ctx, time.Millisecond)
 			d, err := c.Receive(rctx)
 			rcancel()
 			if err == context.DeadlineExceeded && ctx.Err() == nil {
 				err = flush()
 			} else if err == nil {
+				seen[d.ID] = struct{}{}
 				received.Add(1)
 				if ids = append(ids, d.ID); len(ids) == cap(ids) {
 					err = flush()
@@ -269,7 +271,33 @@ func deliver(n int) (string, error) {
 		return "", err
 	}
 	el := time.Since(start)
-	st := gw.Stats()
-	return fmt.Sprintf("%d messages in %v: %.0f msg/s delivered to one client (live %d, stored %d, push_overflow %d)",
-		n, el.Round(time.Millisecond), float64(n)/el.Seconds(), st.DeliveredLive, st.DeliveredStored, st.PushOverflow), nil
+	// The client's last acks are still on their way to the gateway's
+	// reader: wait for the gateway to count them before reading its
+	// figures, and fail if any message went missing.
+	st, err := settle(gw, &acks, int64(n))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d messages in %v: %.0f msg/s delivered to one client (live %d, stored %d, push_overflow %d, duplicates %d)",
+		n, el.Round(time.Millisecond), float64(n)/el.Seconds(), st.DeliveredLive, st.DeliveredStored, st.PushOverflow,
+		received.Load()-int64(n)), nil
+}
+
+// settle waits (up to 10 s) until the gateway has counted n deliveries and
+// forwarded n SURB-acks, and returns its stats; it reports an error if it
+// never does, that is if a message was lost.
+func settle(gw *gateway.Gateway, acks *counter, n int64) (gateway.Stats, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := gw.Stats()
+		got := int64(st.DeliveredLive + st.DeliveredStored)
+		if got == n && acks.n.Load() == n {
+			return st, nil
+		}
+		if time.Now().After(deadline) {
+			return st, fmt.Errorf("after 10 s: %d of %d messages acknowledged, %d SURB-acks forwarded (stored %d, dropped %v)",
+				got, n, acks.n.Load(), st.Stored, st.Dropped)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
