@@ -109,7 +109,7 @@ func (g *Gateway) deliver(client storage.ClientID, m *message) {
 	lk := g.orderLock(client)
 	lk.Lock()
 	defer lk.Unlock()
-	m.id = g.msgID.Add(1)
+	m.id = g.nextID()
 	var spill []*message
 	g.reg.mu.Lock()
 	if s := g.reg.sessions[client]; s != nil && !s.closed && !s.draining {

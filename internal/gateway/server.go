@@ -6,6 +6,7 @@ package gateway
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -34,7 +35,7 @@ type Gateway struct {
 	knownN atomic.Int64 // entries in known; at knownCache it is cleared
 	regs   rateLimiter  // registrations per remote IP
 	ctr    counters
-	msgID  atomic.Uint64 // last message id handed out
+	ids    idAlloc
 	order  [orderLocks]sync.Mutex
 
 	handshakes chan struct{} // a slot per handshake in progress (Config.MaxHandshakes)
@@ -61,9 +62,11 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	g.handshakes = make(chan struct{}, cfg.MaxHandshakes)
 	g.regs = rateLimiter{clk: deps.Clock, perMin: float64(cfg.RegisterRate), burst: float64(cfg.RegisterBurst),
 		exemptLocal: !cfg.RateLimitLoopback}
-	// Message ids start at the clock's nanoseconds, so ids stay unique
-	// across restarts as long as fewer than 10⁹ messages arrive per second.
-	g.msgID.Store(uint64(deps.Clock.Now().UnixNano()))
+	// Message ids continue above every id handed out before (ids.go).
+	marks, _ := deps.Inbox.(storage.Marks)
+	if err := g.ids.init(marks, deps.Clock.Now()); err != nil {
+		return nil, fmt.Errorf("gateway: message id ceiling: %w", err)
+	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	return g, nil
 }

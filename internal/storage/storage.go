@@ -169,3 +169,16 @@ func (d Deps) WithDefaults() Deps {
 	}
 	return d
 }
+
+// Marks keeps small named counters durably: high-water marks that must
+// never go back, such as the gateway's message-id ceiling. An Inbox may
+// implement it; the gateway uses it when it does.
+//
+// Implementations are safe for concurrent use.
+type Marks interface {
+	// Mark returns the counter's value (0 if it was never raised).
+	Mark(name string) (uint64, error)
+	// RaiseMark sets the counter to v if v is higher, durably (fsynced)
+	// before it returns; a lower v leaves it unchanged.
+	RaiseMark(ctx context.Context, name string, v uint64) error
+}

@@ -20,7 +20,7 @@
 //
 // Layout (all integers big-endian):
 //
-//	meta  "version" → 2
+//	meta  "version" → 2; "mark/<name>" → u64 (storage.Marks, e.g. the gateway's id ceiling)
 //	msgs  (sequence = last message ID) id(8) → client(32) ‖ stored unix ns(8) ‖ data
 //	keys  client(32) → shared key
 //

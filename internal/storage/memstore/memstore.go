@@ -40,6 +40,7 @@ type Store struct {
 	boxes  map[storage.ClientID][]storage.Message // ordered by ID
 	bytes  map[storage.ClientID]int64
 	keys   map[storage.ClientID][]byte
+	marks  map[string]uint64
 	totals storage.Totals // counters; contents are computed in Totals
 }
 
@@ -57,6 +58,7 @@ func New(cfg Config, deps Deps) *Store {
 		boxes:  map[storage.ClientID][]storage.Message{},
 		bytes:  map[storage.ClientID]int64{},
 		keys:   map[storage.ClientID][]byte{},
+		marks:  map[string]uint64{},
 	}
 }
 
