@@ -82,6 +82,9 @@ type Totals struct {
 	// RefusedBusy counts PutAsync calls refused because the write queue
 	// was full.
 	RefusedBusy uint64
+	// Corrupt counts unreadable stored records found (and deleted) by
+	// Expire.
+	Corrupt uint64
 }
 
 // Errors returned (wrapped) by stores; test with errors.Is.

@@ -259,10 +259,14 @@ func (s *Store) applyExpire(st *txState, i int, o *op) error {
 		size   int
 	}
 	var victims []victim
+	var corrupt [][]byte
 	c := st.msgs.Cursor()
 	for k, v := c.First(); k != nil && len(victims) < expireChunk; k, v = c.Next() {
 		if len(k) != 8 || len(v) < headerLen {
-			return fmt.Errorf("corrupt message record %x", k)
+			// Unreadable: delete it rather than fail the batch (and
+			// every other op in it) on every run.
+			corrupt = append(corrupt, bytes.Clone(k))
+			continue
 		}
 		if beU64(v[32:40]) >= cutoff {
 			break // stored times never decrease with the ID
@@ -274,6 +278,11 @@ func (s *Store) applyExpire(st *txState, i int, o *op) error {
 			return fmt.Errorf("expire message: %w", err)
 		}
 		st.remove(vc.client, beU64(vc.key), vc.size, s.usageOf(st, vc.client))
+	}
+	for _, k := range corrupt {
+		if err := s.dropCorrupt(st, k); err != nil {
+			return err
+		}
 	}
 	st.totals.Expired += uint64(len(victims))
 	st.results[i] = result{n: len(victims), more: len(victims) == expireChunk}
@@ -287,4 +296,29 @@ func unixNano(t time.Time) uint64 {
 		return uint64(n)
 	}
 	return 0
+}
+
+// corruptLogKey is the log limiter's key for corrupt-record reports.
+var corruptLogKey storage.ClientID
+
+// dropCorrupt deletes the unreadable record at key k, removes it from its
+// owner's index if any, and counts and (rate-limited) logs it.
+func (s *Store) dropCorrupt(st *txState, k []byte) error {
+	if err := st.msgs.Delete(k); err != nil {
+		return fmt.Errorf("delete corrupt message record: %w", err)
+	}
+	st.totals.Corrupt++
+	if len(k) == 8 {
+		id := beU64(k)
+		for client, b := range s.boxes {
+			if e, ok := b.find(id); ok {
+				st.remove(client, id, int(e.size), s.usageOf(st, client))
+				break
+			}
+		}
+	}
+	if s.logs.Allow(corruptLogKey, time.Unix(0, int64(st.now))) {
+		s.deps.Logger.Error("inbox: deleted a corrupt message record", "key", fmt.Sprintf("%x", k))
+	}
+	return nil
 }

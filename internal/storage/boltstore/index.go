@@ -4,6 +4,8 @@
 package boltstore
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 
 	"github.com/nym-go/nym/internal/storage"
@@ -54,6 +56,15 @@ func (b *box) remove(ids map[uint64]bool) {
 	}
 	clear(b.entries[len(kept):])
 	b.entries = kept
+}
+
+// find returns the entry with the given id, if the box holds it.
+func (b *box) find(id uint64) (entry, bool) {
+	i, ok := slices.BinarySearchFunc(b.entries, id, func(e entry, id uint64) int { return cmp.Compare(e.id, id) })
+	if !ok {
+		return entry{}, false
+	}
+	return b.entries[i], true
 }
 
 // after returns up to n IDs greater than id, in order.
@@ -110,6 +121,7 @@ func (s *Store) publish(st *txState) {
 	s.totals.Stored += d.Stored
 	s.totals.Deleted += d.Deleted
 	s.totals.Expired += d.Expired
+	s.totals.Corrupt += d.Corrupt
 	s.totals.RefusedMessages += d.RefusedMessages
 	s.totals.RefusedBytes += d.RefusedBytes
 	s.lastStored = st.lastStored
