@@ -124,6 +124,23 @@ type GatewayConfig struct {
 	// AckTimeout is how long a message pushed to a connected client waits
 	// for its ack before it is moved to the inbox; 0 means 5s.
 	AckTimeout time.Duration `toml:"ack_timeout"`
+	// MaxRegisteredClients bounds the stored client keys; registering a
+	// new identity beyond it is refused. 0 means the default (100,000).
+	MaxRegisteredClients int `toml:"max_registered_clients"`
+	// RegisterRatePerMinute and RegisterBurst limit registrations per
+	// remote IP (token bucket; loopback exempt); 0 means the defaults (10
+	// per minute, burst 20).
+	RegisterRatePerMinute int `toml:"register_rate_per_minute"`
+	RegisterBurst         int `toml:"register_burst"`
+	// InboxTotalBytes bounds the inbox over all clients; beyond it new
+	// messages are refused. 0 means the default (10 GiB), negative means
+	// unlimited.
+	InboxTotalBytes int64 `toml:"inbox_total_bytes"`
+	// ReplyQuota: a reply (a packet that does not open as a forward
+	// packet) is not stored once its recipient has this many stored
+	// messages. 0 means the default (1,000), negative means no
+	// sub-quota.
+	ReplyQuota int `toml:"reply_quota"`
 }
 
 // Load reads and validates a config file. Keys the file has that Config
@@ -193,6 +210,18 @@ func (c *Config) Validate() error {
 			}
 			if c.Gateway.AckTimeout < 0 {
 				bad("gateway.ack_timeout", "%v is negative", c.Gateway.AckTimeout)
+			}
+			for _, f := range []struct {
+				key string
+				v   int
+			}{
+				{"max_registered_clients", c.Gateway.MaxRegisteredClients},
+				{"register_rate_per_minute", c.Gateway.RegisterRatePerMinute},
+				{"register_burst", c.Gateway.RegisterBurst},
+			} {
+				if f.v < 0 {
+					bad("gateway."+f.key, "%d is negative (0 means the default)", f.v)
+				}
 			}
 		}
 		if c.Mixnode != nil {

@@ -41,7 +41,7 @@ func newGatewayParts(cfg *Config, keys *KeySet, dir home.Dir, forward gateway.Fo
 	if err != nil {
 		return nil, err
 	}
-	gw, err := gateway.New(gateway.Config{AckTimeout: cfg.Gateway.AckTimeout}, gateway.Deps{
+	gw, err := gateway.New(gatewayConfig(cfg.Gateway), gateway.Deps{
 		Identity: keys.Identity, Inbox: store, Keys: store, Forward: forward, Clock: clk, Logger: log,
 	})
 	if err != nil {
@@ -124,5 +124,18 @@ func presenceFunc(cfg *Config, keys *KeySet, clk clock.Clock, clients func() uin
 		}
 		dirapi.Sign(p, keys.Identity, clk.Now())
 		return p
+	}
+}
+
+// gatewayConfig maps the [gateway] section to gateway.Config; zero values
+// select the gateway's defaults.
+func gatewayConfig(c *GatewayConfig) gateway.Config {
+	return gateway.Config{
+		AckTimeout:      c.AckTimeout,
+		MaxRegistered:   c.MaxRegisteredClients,
+		RegisterRate:    c.RegisterRatePerMinute,
+		RegisterBurst:   c.RegisterBurst,
+		InboxTotalBytes: c.InboxTotalBytes,
+		ReplyQuota:      c.ReplyQuota,
 	}
 }

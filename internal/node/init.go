@@ -142,6 +142,12 @@ func Init(opts InitOptions) (*Config, error) {
 			InboxMaxBytes:    storage.DefaultMaxBytes,
 			InboxRetention:   storage.DefaultRetention,
 			AckTimeout:       gateway.DefaultAckTimeout,
+
+			MaxRegisteredClients:  gateway.DefaultMaxRegistered,
+			RegisterRatePerMinute: gateway.DefaultRegisterRate,
+			RegisterBurst:         gateway.DefaultRegisterBurst,
+			InboxTotalBytes:       gateway.DefaultInboxTotalBytes,
+			ReplyQuota:            gateway.DefaultReplyQuota,
 		}
 	}
 	if err := cfg.Validate(); err != nil {
