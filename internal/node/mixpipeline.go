@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/netip"
 
 	"github.com/nym-go/nym/internal/announce"
 	"github.com/nym-go/nym/internal/clock"
@@ -22,9 +23,12 @@ type mixPipeline struct {
 	*mixnode.Node
 }
 
-func newMixPipeline(cfg *Config, keys *KeySet, ln net.Listener, final func(*sphinx.Unwrapped), clk clock.Clock, log *slog.Logger) (*mixPipeline, error) {
+// newMixPipeline builds the mix node. allow, if not nil, is its
+// Deps.AllowNextHop (see allowNextHop).
+func newMixPipeline(cfg *Config, keys *KeySet, ln net.Listener, final func(*sphinx.Unwrapped), allow func(netip.AddrPort) bool, clk clock.Clock, log *slog.Logger) (*mixPipeline, error) {
 	n, err := mixnode.New(mixnode.Config{MaxDelay: cfg.Mixnet.MaxDelay, NextHops: cfg.NextHopPolicy()}, mixnode.Deps{
 		Key: keys.Sphinx, Listener: ln, Dialer: wire.TCPDialer{}, Clock: clk, Logger: log, Final: final,
+		AllowNextHop: allow,
 	})
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/nodehttp"
 	"github.com/nym-go/nym/internal/sphinx"
+	"github.com/nym-go/nym/internal/topology"
 )
 
 // Version is the software version a node announces.
@@ -135,7 +136,22 @@ func runNode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, ke
 		defer gwp.close()
 		final = gwp.gw.Final
 	}
-	mix, err = newMixPipeline(cfg, keys, mixLn, final, opts.Clock, log)
+	// With a directory, next hops are checked against its topology.
+	var dc *dirclient.Client
+	var topo *topology.Watcher
+	var allow func(netip.AddrPort) bool
+	if cfg.Directory.URL != "" {
+		if dc, err = dirclient.New(cfg.Directory.URL, nil); err == nil {
+			topo, err = newTopologyWatcher(dc, opts.Clock, log.With("component", "topology"))
+		}
+		if err != nil {
+			mixLn.Close()
+			httpLn.Close()
+			return err
+		}
+		allow = allowNextHop(topo, nextHopLayer(cfg), log.With("component", "topology"))
+	}
+	mix, err = newMixPipeline(cfg, keys, mixLn, final, allow, opts.Clock, log)
 	if err != nil {
 		mixLn.Close()
 		httpLn.Close()
@@ -166,13 +182,7 @@ func runNode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, ke
 	if gwp != nil {
 		totals = nil // the directory's metrics are for mix nodes
 	}
-	if cfg.Directory.URL != "" {
-		dc, err := dirclient.New(cfg.Directory.URL, nil)
-		if err != nil {
-			mixLn.Close()
-			httpLn.Close()
-			return err
-		}
+	if dc != nil {
 		ann, err = announce.New(announce.Config{
 			PresenceInterval: cfg.Directory.PresenceInterval,
 			MetricsInterval:  cfg.Directory.MetricsInterval,
@@ -211,6 +221,9 @@ func runNode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, ke
 	g.Go("stats", api.Run)
 	if gwp != nil {
 		gwp.start(g, clientsLn)
+	}
+	if topo != nil {
+		g.Go("topology", topo.Run)
 	}
 	if ann != nil {
 		g.Go("announce", ann.Run)

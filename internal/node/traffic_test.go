@@ -70,6 +70,10 @@ func TestTrafficIsCounted(t *testing.T) {
 		}
 	}()
 
+	// The node (layer 2) forwards only to hops the topology lists in layer 3.
+	nextKey, _ := sphinx.GenerateKey(rand.Reader)
+	announceMix(t, dir.URL, next.Addr().String(), nextKey.Public(), 3)
+
 	root := t.TempDir()
 	o := initOpts(root)
 	o.MixPort, o.HTTPPort, o.Directory = freePort(t), 0, dir.URL
@@ -102,7 +106,6 @@ func TestTrafficIsCounted(t *testing.T) {
 		}
 		return a
 	}
-	nextKey, _ := sphinx.GenerateKey(rand.Reader)
 	route := []sphinx.Hop{
 		{Address: addrOf(addrs.MixnetAnnounce), PublicKey: keys.Sphinx.Public()},
 		{Address: addrOf(next.Addr().String()), PublicKey: nextKey.Public()},
