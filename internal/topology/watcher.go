@@ -143,28 +143,36 @@ func (w *Watcher) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		failing, skipped = w.record(top, rep, err, failing, skipped)
+		// Scheduled only now, so a test that sees the timer armed sees
+		// the result stored.
 		next = clk.Now().Add(w.cfg.Interval)
 		t.Reset(w.cfg.Interval)
-		if err != nil {
-			if !failing {
-				w.deps.Logger.Warn("topology fetch failing; keeping the last good topology", "error", err,
-					"have_topology", w.cur.Load() != nil)
-				failing = true
-			}
-			continue
-		}
-		if failing {
-			w.deps.Logger.Info("topology fetch recovered")
-			failing = false
-		}
-		if n := len(rep.Skipped); n != skipped {
-			skipped = n
-			if n > 0 {
-				w.deps.Logger.Warn("topology entries skipped", "count", n, "first", fmt.Sprintf("%+v", rep.Skipped[0]))
-			}
-		}
-		w.cur.Store(top)
 	}
+}
+
+// record stores a fetched topology and logs what changed: a failure once
+// when failing starts, a recovery, and the number of skipped entries when
+// it changes. It returns the new failing state and skipped count.
+func (w *Watcher) record(top *Topology, rep Report, err error, failing bool, skipped int) (bool, int) {
+	if err != nil {
+		if !failing {
+			w.deps.Logger.Warn("topology fetch failing; keeping the last good topology", "error", err,
+				"have_topology", w.cur.Load() != nil)
+		}
+		return true, skipped
+	}
+	if failing {
+		w.deps.Logger.Info("topology fetch recovered")
+	}
+	if n := len(rep.Skipped); n != skipped {
+		skipped = n
+		if n > 0 {
+			w.deps.Logger.Warn("topology entries skipped", "count", n, "first", fmt.Sprintf("%+v", rep.Skipped[0]))
+		}
+	}
+	w.cur.Store(top)
+	return false, skipped
 }
 
 func (w *Watcher) fetch(ctx context.Context) (*Topology, Report, error) {
