@@ -63,9 +63,10 @@
 //     picks when the node listens on a loopback or private address.
 //     Refused: dropped as bad_next_hop. At most Config.MaxForwarders (1024)
 //     next hops have a forwarder; a packet to another one is dropped as
-//     too_many_hops. (Until next hops are checked against the topology
-//     through Deps.AllowNextHop, a sender can fill that table with hops of
-//     its own; the hops already in it keep working.)
+//     too_many_hops. A nym-node checks next hops against the directory's
+//     topology through Deps.AllowNextHop (internal/node), so a sender can't
+//     fill that table with hops of its own; without that hook it could.
+//     The hook is consulted when a next hop's forwarder is created.
 //   - Forwarders (one goroutine per next-hop address, created on first use,
 //     owning its queue's reads and its connection). Queue of
 //     Config.ForwardQueue packets. Full policy: drop-tail, counted

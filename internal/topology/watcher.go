@@ -186,5 +186,23 @@ func (w *Watcher) fetch(ctx context.Context) (*Topology, Report, error) {
 		return nil, Report{}, errors.New("topology: directory returned no topology")
 	}
 	top, rep := FromDirectory(d, w.cfg.Options)
+	// A directory that just restarted lists nobody until the nodes
+	// re-announce; adopting that would make every next hop "unknown".
+	// Until the first good topology, nodes fail open anyway.
+	if top.mixCount() == 0 {
+		return nil, rep, errNoMixes
+	}
 	return top, rep, nil
+}
+
+// errNoMixes is a fetch that lists no mix node: it is treated as a failure,
+// so the last good topology is kept.
+var errNoMixes = errors.New("topology: the directory lists no mix nodes (just restarted?)")
+
+func (t *Topology) mixCount() int {
+	n := 0
+	for l := 1; l <= Layers; l++ {
+		n += len(t.Layer(l))
+	}
+	return n
 }

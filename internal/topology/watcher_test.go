@@ -137,6 +137,14 @@ func TestWatcherRefreshesAndKeepsLastGood(t *testing.T) {
 	if c := e.w.Current(); c == nil || len(c.Layer(2)) != 1 {
 		t.Fatal("nil reply replaced the topology")
 	}
+
+	// So does a topology without mix nodes (a directory that just
+	// restarted and has heard from nobody yet).
+	e.clk.Advance(topology.DefaultInterval)
+	e.answer(reply{t: &dirapi.Topology{}})
+	if c := e.w.Current(); c == nil || len(c.Layer(2)) != 1 {
+		t.Fatal("an empty topology replaced the last good one")
+	}
 }
 
 func TestWatcherKickIsRateLimited(t *testing.T) {
