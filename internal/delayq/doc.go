@@ -9,17 +9,20 @@
 //   - Queue is the pure core, a bounded min-heap by release time that is
 //     FIFO for equal times. It reads no clock and starts no goroutine.
 //   - Scheduler drives a Queue on an injected clock.Clock: producers call
-//     Schedule from any goroutine, and Run (one goroutine) sends each value
-//     to the output channel when its release time comes.
+//     Schedule (a delay from the clock's present) or ScheduleAt (an absolute
+//     release time, exact however late the call) from any goroutine, and Run
+//     (one goroutine) sends each value to the output channel when its
+//     release time comes.
 //
 // Flow in a mix node:
 //
-//	unwrap workers --Schedule(pkt, headerDelay)--> Scheduler --out--> router --> per-hop forwarders
+//	unwrap workers --ScheduleAt(pkt, receivedAt+headerDelay)--> Scheduler --out--> router --> per-hop forwarders
 //
 // Policies of the Scheduler:
 //
 //   - Delay cap: Schedule refuses a delay above Config.MaxDelay (default 10 s,
-//     as Nym's maximum_forward_packet_delay) with ErrDelayOverCap. The check
+//     as Nym's maximum_forward_packet_delay) with ErrDelayOverCap; ScheduleAt
+//     refuses a release time more than MaxDelay after the clock's present. The check
 //     sits here, at the entrance of the stage that would hold the packet,
 //     because the cap exists to bound how long this stage keeps memory; the
 //     value checked is the delay the sender wrote, before the time the packet

@@ -142,13 +142,33 @@ func New[T any](cfg Config, deps Deps[T]) (*Scheduler[T], error) {
 // ErrFull or ErrStopped (and counts the refusal) when it does not take v,
 // in which case the caller still owns v.
 func (s *Scheduler[T]) Schedule(v T, delay time.Duration) error {
+	return s.schedule(v, func(now time.Time) time.Time { return now.Add(max(delay, 0)) })
+}
+
+// ScheduleAt takes v to be sent on Out at the instant at on the clock,
+// exactly: unlike Schedule it does not add the time between the caller's
+// reading of the clock and the Scheduler's. A time not after the clock's
+// present means at once. The cap is measured from the clock's present: at
+// more than Config.MaxDelay after it is refused with ErrDelayOverCap.
+// Otherwise it behaves as Schedule: it never blocks, and on an error
+// (ErrDelayOverCap, ErrFull, ErrStopped, each counted) the caller still
+// owns v.
+func (s *Scheduler[T]) ScheduleAt(v T, at time.Time) error {
+	return s.schedule(v, func(time.Time) time.Time { return at })
+}
+
+// schedule is Schedule and ScheduleAt: release maps the clock's present,
+// read under s.mu, to v's release time.
+func (s *Scheduler[T]) schedule(v T, release func(now time.Time) time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case s.stopped:
+	if s.stopped {
 		s.stats.DroppedShutdown++
 		return ErrStopped
-	case delay > s.cfg.MaxDelay:
+	}
+	now := s.clk.Now()
+	at := release(now)
+	if at.Sub(now) > s.cfg.MaxDelay {
 		s.stats.DroppedOverCap++
 		return ErrDelayOverCap
 	}
@@ -156,8 +176,6 @@ func (s *Scheduler[T]) Schedule(v T, delay time.Duration) error {
 		s.stats.DroppedFull++
 		return ErrFull
 	}
-	now := s.clk.Now()
-	at := now.Add(max(delay, 0))
 	s.q.Push(at, v)
 	s.stats.Scheduled++
 	if !s.armed || at.Before(s.armedAt) {

@@ -295,3 +295,50 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduleAtReleasesExactly checks that ScheduleAt releases at the
+// given instant even when the clock has moved since the caller chose it,
+// measures the cap from the clock's present, and sends past times at once.
+func TestScheduleAtReleasesExactly(t *testing.T) {
+	h := start[string](t, delayq.Config{MaxDelay: time.Second}, 0)
+	recv := epoch                        // the caller's reading of the clock
+	h.clk.Advance(300 * time.Nanosecond) // time spent before scheduling
+	if err := h.s.ScheduleAt("a", recv.Add(10*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.clk.Deadlines(); len(got) != 1 || !got[0].Equal(at(10)) {
+		t.Fatalf("armed timers = %v, want one at exactly +10ms", got)
+	}
+	h.clk.Set(at(10).Add(-time.Nanosecond))
+	h.expectNothing()
+	h.clk.Set(at(10))
+	if got := h.recv(1); got[0] != "a" {
+		t.Fatalf("got %v, want [a]", got)
+	}
+
+	// The cap is measured from the clock's present, not from the caller's.
+	now := h.clk.Now()
+	if err := h.s.ScheduleAt("over", now.Add(time.Second+time.Nanosecond)); !errors.Is(err, delayq.ErrDelayOverCap) {
+		t.Fatalf("ScheduleAt over the cap: err = %v, want ErrDelayOverCap", err)
+	}
+	if err := h.s.ScheduleAt("cap", now.Add(time.Second)); err != nil {
+		t.Fatalf("ScheduleAt at the cap: %v", err)
+	}
+	if err := h.s.ScheduleAt("past", now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.recv(1); got[0] != "past" {
+		t.Fatalf("got %v, want [past] without advancing the clock", got)
+	}
+	h.clk.Advance(time.Second)
+	if got := h.recv(1); got[0] != "cap" {
+		t.Fatalf("got %v, want [cap]", got)
+	}
+	h.stop()
+	if st := h.s.Stats(); st.Scheduled != 3 || st.Released != 3 || st.DroppedOverCap != 1 {
+		t.Fatalf("Stats = %+v", st)
+	}
+	if err := h.s.ScheduleAt("late", epoch); !errors.Is(err, delayq.ErrStopped) {
+		t.Fatalf("ScheduleAt after Run returned: err = %v, want ErrStopped", err)
+	}
+}

@@ -12,7 +12,7 @@
 // its metadata) and has a stated policy when full. Every packet that does
 // not leave the node is counted in Stats.Dropped under one DropReason.
 //
-//	listener ──accept──▶ conn readers ──inbound──▶ unwrap workers ──Schedule──▶ delayq.Scheduler
+//	listener ──accept──▶ conn readers ──inbound──▶ unwrap workers ──ScheduleAt──▶ delayq.Scheduler
 //	                     (one per conn)   (chan)     (Workers)                      │ released (chan)
 //	                                                 │ Final                        ▼
 //	                                                 ▼                            router ──▶ forwarder per next hop ──▶ TCP
@@ -47,8 +47,9 @@
 //     (any other Sphinx error), replay, final_hop (a final-hop packet and no
 //     Deps.Final), too_late (header delay above Config.MaxDelay).
 //   - Delay queue (internal/delayq, Config.DelayCapacity). A packet is
-//     released at receive time + header delay on the injected clock. Full
-//     policy: drop the newest, counted queue_full; Schedule never blocks.
+//     released at exactly receive time + header delay on the injected clock
+//     (delayq.ScheduleAt, so the time spent unwrapping is not added). Full
+//     policy: drop the newest, counted queue_full; ScheduleAt never blocks.
 //     A packet whose release time has already passed when it is unwrapped
 //     (a zero delay) skips this stage and the router and goes straight to
 //     its forwarder, saving two goroutine hand-offs.

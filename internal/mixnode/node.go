@@ -224,11 +224,11 @@ func (n *Node) process(pk *packet, final *sphinx.Unwrapped) {
 		return
 	}
 	pk.hop = u.NextHop
-	// Release at receive time + delay: subtract the time spent so far. A
-	// packet already due skips the delay queue and its two goroutine
-	// hand-offs (the queue would release it at once anyway).
-	wait := u.Delay - n.clk.Now().Sub(pk.recv)
-	if wait <= 0 {
+	// Release at exactly receive time + delay. A packet already due skips
+	// the delay queue and its two goroutine hand-offs (the queue would
+	// release it at once anyway).
+	release := pk.recv.Add(u.Delay)
+	if !release.After(n.clk.Now()) {
 		if r, err := n.fwds.enqueue(pk); err != nil {
 			n.dropPacket(pk, r)
 		}
@@ -238,7 +238,7 @@ func (n *Node) process(pk *packet, final *sphinx.Unwrapped) {
 		n.dropPacket(pk, rQueueFull)
 		return
 	}
-	switch err := n.sched.Schedule(pk, wait); {
+	switch err := n.sched.ScheduleAt(pk, release); {
 	case err == nil:
 	case errors.Is(err, delayq.ErrFull):
 		n.dropPacket(pk, rQueueFull)
