@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/nym-go/nym/internal/address"
 	"github.com/nym-go/nym/internal/sphinx"
@@ -99,9 +100,11 @@ func Reply(surb *sphinx.SURB, msg []byte) (sphinx.NodeAddress, []byte, error) {
 // under their identifiers, until the replies arrive. It is not safe for
 // concurrent use.
 //
-// A gateway delivers a reply's payload without the Sphinx identifier, so
-// Open tries every stored key set (one Lioness pass per hop each). The store
-// is bounded to keep that cost bounded.
+// A gateway delivers a reply with its Sphinx identifier
+// (gwclient.Delivery.Identifier), so OpenByIdentifier finds the keys at
+// once. Open, for deliveries without it (from older gateways), tries every
+// stored key set (one Lioness pass per hop each); the store is bounded to
+// keep that cost bounded.
 type ReplyStore struct {
 	max  int
 	keys map[sphinx.Identifier]*sphinx.ReplyKeys
@@ -150,4 +153,23 @@ func (s *ReplyStore) Open(payload []byte) ([]byte, sphinx.Identifier, error) {
 		return msg, id, nil
 	}
 	return nil, sphinx.Identifier{}, ErrNoReplyKeys
+}
+
+// OpenByIdentifier opens the payload of a reply delivered with the
+// identifier id, using only the keys stored under id, and removes them
+// (a SURB is single-use). payload is not modified. It fails with
+// ErrNoReplyKeys, keeping the store unchanged, if no keys are stored under
+// id or they do not open the payload (wrong size or tampered: the keys
+// stay for the genuine reply).
+func (s *ReplyStore) OpenByIdentifier(id sphinx.Identifier, payload []byte) ([]byte, error) {
+	keys, ok := s.keys[id]
+	if !ok || keys == nil || keys.Size().PayloadSize() != len(payload) {
+		return nil, ErrNoReplyKeys
+	}
+	msg, err := keys.Open(slices.Clone(payload))
+	if err != nil {
+		return nil, ErrNoReplyKeys
+	}
+	delete(s.keys, id)
+	return msg, nil
 }

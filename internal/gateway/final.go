@@ -40,8 +40,9 @@ func (g *Gateway) Final(u *sphinx.Unwrapped) {
 	pt, err := sphinx.OpenPayload(u.Payload)
 	switch {
 	case err != nil: // a reply through a SURB: deliver the still-encrypted payload
-		m.flags = gwproto.FlagReply
-		m.data = slices.Clone(u.Payload)
+		// The identifier tells the client which SURB's keys open it.
+		m.flags = gwproto.FlagReply | gwproto.FlagIdentifier
+		m.data = gwproto.AppendIdentifier(make([]byte, 0, sphinx.IdentifierSize+len(u.Payload)), u.Identifier, u.Payload)
 	case u.Size == sphinx.Ack:
 		m.flags = gwproto.FlagAck
 		m.data = slices.Clone(pt)

@@ -247,9 +247,11 @@ func TestKindsOfFinalPackets(t *testing.T) {
 	// A reply (payload that does not open): delivered raw, flagged.
 	raw := make([]byte, sphinx.Regular.PayloadSize())
 	rand.Read(raw)
-	e.gw.Final(&sphinx.Unwrapped{Action: sphinx.Final, Size: sphinx.Regular, Destination: u.dest(), Payload: raw})
-	if d := receive(t, c); !d.Reply() || !bytes.Equal(d.Data, raw) {
-		t.Fatalf("reply delivery: reply=%v len=%d", d.Reply(), len(d.Data))
+	// It carries the Sphinx identifier, apart from the data.
+	ident := sphinx.Identifier{0x1d, 15: 0x2e}
+	e.gw.Final(&sphinx.Unwrapped{Action: sphinx.Final, Size: sphinx.Regular, Destination: u.dest(), Identifier: ident, Payload: raw})
+	if d := receive(t, c); !d.Reply() || !bytes.Equal(d.Data, raw) || !d.HasIdentifier() || d.Identifier != ident {
+		t.Fatalf("reply delivery: reply=%v len=%d identifier=%v %x", d.Reply(), len(d.Data), d.HasIdentifier(), d.Identifier)
 	}
 	// Cover (zero SURB-ack hop): delivered, nothing forwarded on ack.
 	pt := append(make([]byte, gwproto.SURBAckSize), "cover"...)

@@ -61,13 +61,24 @@ type Options struct {
 type Delivery struct {
 	// ID identifies the message for Ack and for dropping duplicates.
 	ID uint64
-	// Flags are gwproto.FlagReply, FlagStored and FlagAck.
+	// Flags are gwproto.FlagReply, FlagStored, FlagAck and
+	// FlagIdentifier.
 	Flags byte
 	// Data is the message: a forward packet's plaintext after the
 	// SURB-ack, an ack packet's plaintext, or (FlagReply) a reply payload
-	// to open with sphinx.ReplyKeys.Open.
+	// to open with sphinx.ReplyKeys.Open. It never includes the
+	// identifier.
 	Data []byte
+	// Identifier is the Sphinx identifier of a reply (the one its SURB
+	// was made with), valid when HasIdentifier reports true: pass it to
+	// e2e.ReplyStore.OpenByIdentifier. Zero otherwise.
+	Identifier sphinx.Identifier
 }
+
+// HasIdentifier reports whether the gateway sent the reply's identifier
+// (gwproto.FlagIdentifier); gateways before deliver frame version 1.1 and
+// messages they stored do not.
+func (d Delivery) HasIdentifier() bool { return d.Flags&gwproto.FlagIdentifier != 0 }
 
 // Reply reports whether the message is a reply sent with a SURB.
 func (d Delivery) Reply() bool { return d.Flags&gwproto.FlagReply != 0 }
@@ -219,8 +230,16 @@ func (c *Client) read(ctx context.Context) {
 				c.log.Warn("bad delivery frame", "error", err)
 				continue
 			}
+			ident, payload, _, err := gwproto.SplitIdentifier(flags, data)
+			if err != nil {
+				// Still delivered (so it can be acked), without the flag.
+				c.log.Warn("bad delivery identifier", "error", err)
+				flags &^= gwproto.FlagIdentifier
+			} else {
+				data = payload
+			}
 			select {
-			case c.recv <- Delivery{ID: id, Flags: flags, Data: data}:
+			case c.recv <- Delivery{ID: id, Flags: flags, Data: data, Identifier: ident}:
 			case <-ctx.Done():
 				c.err = errors.New("gwclient: closed")
 				return

@@ -45,6 +45,13 @@ const (
 	FlagStored byte = 1 << 1
 	// FlagAck marks the plaintext of an Ack-size packet (an ack).
 	FlagAck byte = 1 << 2
+	// FlagIdentifier marks data that begins with the packet's 16-byte
+	// Sphinx identifier (sphinx.IdentifierSize), followed by the payload.
+	// Gateways set it, with FlagReply, on every reply since version 1.1 of
+	// the deliver frame, so the client finds the SURB's keys by identifier;
+	// without it (stored by an older gateway) data is the payload alone.
+	// Split it off with SplitIdentifier.
+	FlagIdentifier byte = 1 << 3
 )
 
 // Header sizes of the frame kinds.
@@ -153,6 +160,27 @@ func ParseDeliver(pt []byte) (id uint64, flags byte, data []byte, err error) {
 		return 0, 0, nil, fmt.Errorf("%w: deliver frame of %d bytes", ErrFrame, len(pt))
 	}
 	return binary.BigEndian.Uint64(pt[1:9]), pt[9], pt[DeliverHeader:], nil
+}
+
+// AppendIdentifier appends the FlagIdentifier form of a reply's data to
+// dst: id ‖ payload.
+func AppendIdentifier(dst []byte, id sphinx.Identifier, payload []byte) []byte {
+	return append(append(dst, id[:]...), payload...)
+}
+
+// SplitIdentifier splits a delivery's data by its flags: with
+// FlagIdentifier it returns the leading identifier, the payload after it
+// (aliasing data) and ok; without it, data unchanged and !ok. Data too
+// short to hold an identifier is an error.
+func SplitIdentifier(flags byte, data []byte) (id sphinx.Identifier, payload []byte, ok bool, err error) {
+	if flags&FlagIdentifier == 0 {
+		return id, data, false, nil
+	}
+	if len(data) < sphinx.IdentifierSize {
+		return id, nil, false, fmt.Errorf("%w: %d bytes of identified data", ErrFrame, len(data))
+	}
+	copy(id[:], data)
+	return id, data[sphinx.IdentifierSize:], true, nil
 }
 
 // AppendAck appends a KindAck plaintext; at most MaxAckIDs ids.

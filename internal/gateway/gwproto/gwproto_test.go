@@ -181,3 +181,18 @@ func TestSURBAckSplit(t *testing.T) {
 		t.Fatal("AppendSURBAck took a short ack packet")
 	}
 }
+
+func TestSplitIdentifier(t *testing.T) {
+	id := sphinx.Identifier{1, 15: 2}
+	data := gwproto.AppendIdentifier(nil, id, []byte("payload"))
+	got, payload, ok, err := gwproto.SplitIdentifier(gwproto.FlagReply|gwproto.FlagIdentifier, data)
+	if err != nil || !ok || got != id || string(payload) != "payload" {
+		t.Fatalf("SplitIdentifier = %x %q %v %v", got, payload, ok, err)
+	}
+	if got, payload, ok, err := gwproto.SplitIdentifier(gwproto.FlagReply, data); err != nil || ok || got != (sphinx.Identifier{}) || !bytes.Equal(payload, data) {
+		t.Fatalf("without the flag: %x %q %v %v", got, payload, ok, err)
+	}
+	if _, _, _, err := gwproto.SplitIdentifier(gwproto.FlagIdentifier, data[:15]); !errors.Is(err, gwproto.ErrFrame) {
+		t.Fatalf("short data: err = %v, want ErrFrame", err)
+	}
+}
