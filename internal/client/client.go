@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package client
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"sync"
+
+	"github.com/nym-go/nym/internal/ack"
+	"github.com/nym-go/nym/internal/address"
+	"github.com/nym-go/nym/internal/cover"
+	"github.com/nym-go/nym/internal/e2e"
+	"github.com/nym-go/nym/internal/fragment"
+	"github.com/nym-go/nym/internal/sphinx"
+)
+
+// MessageID names a message sent with Send; Failures reports it.
+type MessageID uint64
+
+// Received is a message delivered to the application.
+type Received struct {
+	// Message is the message.
+	Message []byte
+	// ReplySURB, if not nil, lets the application answer the anonymous
+	// sender once with Reply.
+	ReplySURB *sphinx.SURB
+	// IsReply reports that the message is a reply through a SURB this
+	// client handed out.
+	IsReply bool
+}
+
+// Failure reports a message that was not acknowledged after MaxTries sends of
+// one of its fragments.
+type Failure struct {
+	ID  MessageID
+	Err error
+}
+
+// Errors returned by the Client.
+var (
+	// ErrNoTopology: no topology, or it lacks a layer or the gateway.
+	ErrNoTopology = errors.New("client: no usable topology")
+	// ErrTooLarge: the message exceeds Config.MaxMessage or a SURB's
+	// capacity.
+	ErrTooLarge = errors.New("client: message too large")
+	// ErrRunning: Run was called twice.
+	ErrRunning = errors.New("client: already running")
+)
+
+// outMsg is a message whose fragments are in flight.
+type outMsg struct {
+	dest  address.Address
+	frags [][]byte
+}
+
+// item is one queued packet to send: a fragment of an outMsg, or a prebuilt
+// reply packet (pkt set).
+type item struct {
+	id       fragment.ID
+	retry    bool
+	firstHop sphinx.NodeAddress
+	pkt      []byte
+}
+
+// Client is a mixnet client. Its methods are safe for concurrent use.
+type Client struct {
+	cfg  Config
+	deps Deps
+	self address.Address
+	size sphinx.SizeType
+	cap  int
+
+	cipher *ack.Cipher
+	sched  *cover.Scheduler[outPacket]
+
+	mu      sync.Mutex
+	rng     *mrand.Rand // under mu: routes, delays, message ids
+	queue   []item      // retransmissions are put at the front
+	table   *ack.Table[MessageID]
+	out     map[uint64]*outMsg
+	replies *e2e.ReplyStore
+	reasm   *fragment.Reassembler
+	running bool
+
+	connMu sync.Mutex
+	conn   Conn // nil while disconnected
+
+	recv     chan Received
+	failures chan Failure
+}
+
+// New checks cfg and deps and returns a Client; Run starts it.
+func New(cfg Config, deps Deps) (*Client, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	if err := deps.fill(); err != nil {
+		return nil, err
+	}
+	cipher, err := ack.NewCipher(deps.AckKey[:])
+	if err != nil {
+		return nil, err
+	}
+	table, err := ack.New[MessageID](ack.Config{MaxTries: cfg.MaxTries, Margin: cfg.AckMargin})
+	if err != nil {
+		return nil, err
+	}
+	reasm, err := fragment.NewReassembler(fragment.Config{MaxMessage: cfg.MaxMessage + 1 + sphinx.SURBSize,
+		Timeout: cfg.ReassemblyTimeout})
+	if err != nil {
+		return nil, err
+	}
+	// The scheduler gets its own generator: it draws on Run's goroutine
+	// while Send draws from rng.
+	schedRand := mrand.New(mrand.NewPCG(deps.Rand.Uint64(), deps.Rand.Uint64()))
+	sched, err := cover.NewScheduler[outPacket](cfg.Cover, schedRand, deps.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		cfg: cfg, deps: deps, size: sphinx.Regular, cap: e2e.FragmentCapacity(sphinx.Regular),
+		cipher: cipher, sched: sched, rng: deps.Rand, table: table, out: make(map[uint64]*outMsg),
+		replies: e2e.NewReplyStore(DefaultReplySURBs), reasm: reasm,
+		recv: make(chan Received, cfg.ReceiveQueue), failures: make(chan Failure, cfg.ReceiveQueue),
+	}
+	copy(c.self.Identity[:], deps.Identity.Public().(ed25519.PublicKey))
+	c.self.Encryption = e2e.PublicKey(deps.Encryption)
+	copy(c.self.Gateway[:], cfg.Gateway)
+	return c, nil
+}
+
+// Address returns the client's address.
+func (c *Client) Address() address.Address { return c.self }
+
+// Receive returns the channel of received messages.
+func (c *Client) Receive() <-chan Received { return c.recv }
+
+// Failures returns the channel of messages that failed after MaxTries.
+func (c *Client) Failures() <-chan Failure { return c.failures }
+
+// Send queues msg for to and returns its id. The fragments leave on the
+// real-traffic stream; if withReplySURB, a reply SURB to this client rides at
+// the front of the message. A message is tracked until every fragment is
+// acknowledged; if one is not after MaxTries sends, Failures reports it.
+func (c *Client) Send(ctx context.Context, to address.Address, msg []byte, withReplySURB bool) (MessageID, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(msg) > c.cfg.MaxMessage {
+		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(msg), c.cfg.MaxMessage)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	body := e2e.PlainBody(msg)
+	if withReplySURB {
+		route, err := c.routeTo(c.self)
+		if err != nil {
+			return 0, err
+		}
+		surb, keys, id, err := e2e.NewReplySURB(c.deps.CryptoRand, route, c.self, c.size)
+		if err != nil {
+			return 0, err
+		}
+		if err := c.replies.Add(id, keys); err != nil {
+			return 0, err
+		}
+		if body, err = e2e.AttachSURB(surb, msg); err != nil {
+			c.replies.Remove(id)
+			return 0, err
+		}
+	}
+	id, frags, err := fragment.Split(c.rng, body, c.cap, c.cfg.MaxMessage+1+sphinx.SURBSize)
+	if err != nil {
+		return 0, err
+	}
+	if err := c.table.Track(id, MessageID(id), uint32(len(frags))); err != nil {
+		return 0, err
+	}
+	c.out[id] = &outMsg{dest: to, frags: frags}
+	for i := range frags {
+		c.queue = append(c.queue, item{id: fragment.ID{Message: id, Index: uint32(i)}})
+	}
+	return MessageID(id), nil
+}
+
+// Reply queues msg as an anonymous answer through surb (from a Received).
+// A reply is one packet and carries no acknowledgement.
+func (c *Client) Reply(ctx context.Context, surb *sphinx.SURB, msg []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if surb == nil {
+		return errors.New("client: no reply SURB")
+	}
+	if len(msg) > surb.Size.PlaintextSize() {
+		return fmt.Errorf("%w: %d bytes, the SURB carries %d", ErrTooLarge, len(msg), surb.Size.PlaintextSize())
+	}
+	hop, pkt, err := e2e.Reply(surb, msg)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.queue = append(c.queue, item{firstHop: hop, pkt: pkt})
+	c.mu.Unlock()
+	return nil
+}
+
+// Run sends and receives until ctx is done, then closes the gateway
+// connection and returns ctx's error. It may be called once.
+func (c *Client) Run(ctx context.Context) error {
+	c.mu.Lock()
+	if c.running {
+		c.mu.Unlock()
+		return ErrRunning
+	}
+	c.running = true
+	c.mu.Unlock()
+	var wg sync.WaitGroup
+	wg.Go(func() { c.connLoop(ctx) })
+	err := cover.Run(ctx, c.deps.Clock, c.sched, source{c}, sink{c, ctx})
+	wg.Wait()
+	return err
+}

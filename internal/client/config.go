@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package client
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"time"
+
+	"github.com/nym-go/nym/internal/ack"
+	"github.com/nym-go/nym/internal/clock"
+	"github.com/nym-go/nym/internal/cover"
+	"github.com/nym-go/nym/internal/fragment"
+	"github.com/nym-go/nym/internal/gateway/gwclient"
+	"github.com/nym-go/nym/internal/sphinx"
+	"github.com/nym-go/nym/internal/topology"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultMaxTries          = 10
+	DefaultReassemblyTimeout = 5 * time.Minute
+	DefaultBackoffMin        = 100 * time.Millisecond
+	DefaultBackoffMax        = 30 * time.Second
+	DefaultSendTimeout       = 5 * time.Second
+	DefaultReceiveQueue      = 64
+	DefaultReplySURBs        = 1000
+)
+
+// Config tunes a Client. Zero fields take the defaults.
+type Config struct {
+	// Gateway is the Ed25519 identity of the client's gateway; it must be
+	// listed (signed) in the topology. Required.
+	Gateway ed25519.PublicKey
+	// GatewayURL is where to connect; empty means the gateway's ClientURL in
+	// the topology. Only the default dialer uses it.
+	GatewayURL string
+	// Cover sets the Poisson streams' mean gaps (cover.Config).
+	Cover cover.Config
+	// HopDelay is the mean per-hop mixing delay (default 50 ms).
+	HopDelay time.Duration
+	// MaxMessage bounds a message (default 16 MiB).
+	MaxMessage int
+	// MaxTries is how many times a fragment is sent before its message fails
+	// (default 10).
+	MaxTries int
+	// AckMargin is added to the expected round trip of each fragment
+	// (default ack.Config's 1.5 s).
+	AckMargin time.Duration
+	// ReassemblyTimeout is how long an incomplete incoming message is kept
+	// (default 5 minutes).
+	ReassemblyTimeout time.Duration
+	// BackoffMin and BackoffMax bound the reconnection backoff (defaults
+	// 100 ms and 30 s).
+	BackoffMin, BackoffMax time.Duration
+	// SendTimeout bounds handing one packet to the gateway (default 5 s).
+	SendTimeout time.Duration
+	// ReceiveQueue is the capacity of the Receive and Failures channels
+	// (default 64).
+	ReceiveQueue int
+}
+
+// Conn is a connection to the gateway; *gwclient.Client implements it.
+type Conn interface {
+	Send(ctx context.Context, firstHop sphinx.NodeAddress, size sphinx.SizeType, pkt []byte) error
+	Receive(ctx context.Context) (gwclient.Delivery, error)
+	Ack(ctx context.Context, ids ...uint64) error
+	Close() error
+}
+
+// Deps are what a Client needs.
+type Deps struct {
+	// Identity is the client's Ed25519 identity key. Required.
+	Identity ed25519.PrivateKey
+	// Encryption is the client's X25519 end-to-end private key. Required.
+	Encryption [32]byte
+	// AckKey seals the client's acks. Required (not all zero).
+	AckKey [ack.KeySize]byte
+	// Topology returns the current topology, or nil when there is none yet;
+	// (*topology.Watcher).Current fits. Required.
+	Topology func() *topology.Topology
+	// Dial connects to the gateway. nil dials Config.GatewayURL (or the
+	// topology's URL) with gwclient.Dial and GatewayKeys.
+	Dial func(ctx context.Context) (Conn, error)
+	// GatewayKeys keeps the key shared with the gateway for the default
+	// dialer; nil means a fresh gwclient.MemKeys.
+	GatewayKeys gwclient.KeyStore
+	// Clock times everything; nil means clock.Real().
+	Clock clock.Clock
+	// Rand draws timings, routes and message ids; nil means a generator
+	// seeded from crypto/rand.
+	Rand *mrand.Rand
+	// CryptoRand supplies keys and nonces; nil means crypto/rand.
+	CryptoRand io.Reader
+	// Logger receives the client's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+func (c *Config) fill() error {
+	if len(c.Gateway) != ed25519.PublicKeySize {
+		return errors.New("client: Config.Gateway must be an Ed25519 public key")
+	}
+	if c.HopDelay <= 0 {
+		c.HopDelay = cover.DefaultHopDelay
+	}
+	if c.MaxMessage <= 0 {
+		c.MaxMessage = fragment.DefaultMaxMessage
+	}
+	if c.MaxTries <= 0 {
+		c.MaxTries = DefaultMaxTries
+	}
+	if c.ReassemblyTimeout <= 0 {
+		c.ReassemblyTimeout = DefaultReassemblyTimeout
+	}
+	if c.BackoffMin <= 0 {
+		c.BackoffMin = DefaultBackoffMin
+	}
+	if c.BackoffMax < c.BackoffMin {
+		c.BackoffMax = max(DefaultBackoffMax, c.BackoffMin)
+	}
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = DefaultSendTimeout
+	}
+	if c.ReceiveQueue <= 0 {
+		c.ReceiveQueue = DefaultReceiveQueue
+	}
+	return nil
+}
+
+func (d *Deps) fill() error {
+	if len(d.Identity) != ed25519.PrivateKeySize {
+		return errors.New("client: Deps.Identity must be an Ed25519 private key")
+	}
+	if d.Encryption == ([32]byte{}) || d.AckKey == ([ack.KeySize]byte{}) {
+		return errors.New("client: Deps.Encryption and Deps.AckKey are required")
+	}
+	if d.Topology == nil {
+		return errors.New("client: Deps.Topology is required")
+	}
+	if d.Clock == nil {
+		d.Clock = clock.Real()
+	}
+	if d.CryptoRand == nil {
+		d.CryptoRand = rand.Reader
+	}
+	if d.Rand == nil {
+		var seed [32]byte
+		if _, err := io.ReadFull(rand.Reader, seed[:]); err != nil {
+			return fmt.Errorf("client: seeding: %w", err)
+		}
+		d.Rand = mrand.New(mrand.NewChaCha8(seed))
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.GatewayKeys == nil {
+		d.GatewayKeys = &gwclient.MemKeys{}
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package client
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"time"
+
+	"github.com/nym-go/nym/internal/e2e"
+	"github.com/nym-go/nym/internal/gateway/gwclient"
+)
+
+func (c *Client) currentConn() Conn {
+	c.connMu.Lock()
+	defer c.connMu.Unlock()
+	return c.conn
+}
+
+func (c *Client) setConn(conn Conn) {
+	c.connMu.Lock()
+	c.conn = conn
+	c.connMu.Unlock()
+}
+
+// dial connects with Deps.Dial, or with gwclient.Dial by default.
+func (c *Client) dial(ctx context.Context) (Conn, error) {
+	if c.deps.Dial != nil {
+		return c.deps.Dial(ctx)
+	}
+	url := c.cfg.GatewayURL
+	if url == "" {
+		top := c.deps.Topology()
+		if top == nil {
+			return nil, ErrNoTopology
+		}
+		gw, ok := top.GatewayByIdentity(c.cfg.Gateway)
+		if !ok {
+			return nil, fmt.Errorf("%w: own gateway not listed", ErrNoTopology)
+		}
+		url = gw.ClientURL
+	}
+	return gwclient.Dial(ctx, url, c.deps.Identity, ed25519.PublicKey(c.cfg.Gateway), c.deps.GatewayKeys,
+		&gwclient.Options{Rand: c.deps.CryptoRand, Logger: c.deps.Logger})
+}
+
+// connLoop keeps a gateway connection until ctx ends, reconnecting with
+// exponential backoff, and handles its deliveries.
+func (c *Client) connLoop(ctx context.Context) {
+	backoff := c.cfg.BackoffMin
+	for ctx.Err() == nil {
+		conn, err := c.dial(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			c.deps.Logger.Warn("client: cannot connect to the gateway", "err", err, "retry_in", backoff)
+			if !c.sleep(ctx, backoff) {
+				return
+			}
+			backoff = min(2*backoff, c.cfg.BackoffMax)
+			continue
+		}
+		backoff = c.cfg.BackoffMin
+		c.setConn(conn)
+		err = c.serve(ctx, conn)
+		c.setConn(nil)
+		conn.Close()
+		if ctx.Err() != nil {
+			return
+		}
+		c.deps.Logger.Warn("client: gateway connection lost", "err", err)
+		if !c.sleep(ctx, backoff) {
+			return
+		}
+	}
+}
+
+// sleep waits d on the clock; false if ctx ended first.
+func (c *Client) sleep(ctx context.Context, d time.Duration) bool {
+	t := c.deps.Clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C():
+		return true
+	}
+}
+
+// serve handles deliveries until the connection or ctx ends, acknowledging
+// each to the gateway once handled.
+func (c *Client) serve(ctx context.Context, conn Conn) error {
+	for {
+		d, err := conn.Receive(ctx)
+		if err != nil {
+			return err
+		}
+		if !c.handle(ctx, d) {
+			return ctx.Err()
+		}
+		if err := conn.Ack(ctx, d.ID); err != nil {
+			return err
+		}
+	}
+}
+
+// handle processes one delivery; false if ctx ended while it waited for the
+// application.
+func (c *Client) handle(ctx context.Context, d gwclient.Delivery) bool {
+	switch {
+	case d.IsAck():
+		id, err := c.cipher.Open(d.Data)
+		if err != nil {
+			c.deps.Logger.Debug("client: bad ack", "err", err)
+			return true
+		}
+		c.mu.Lock()
+		c.table.Ack(id)
+		c.handleEventsLocked()
+		c.mu.Unlock()
+		return true
+	case d.Reply():
+		c.mu.Lock()
+		msg, _, err := c.replies.Open(d.Data)
+		c.mu.Unlock()
+		if err != nil {
+			c.deps.Logger.Debug("client: reply opens with no keys", "err", err)
+			return true
+		}
+		return c.deliver(ctx, Received{Message: msg, IsReply: true})
+	}
+	frag, err := e2e.OpenDelivery(c.deps.Encryption, d.Data)
+	if err != nil {
+		c.deps.Logger.Debug("client: undecryptable delivery", "err", err)
+		return true
+	}
+	if e2e.IsCover(frag) {
+		return true
+	}
+	now := c.deps.Clock.Now()
+	c.mu.Lock()
+	c.reasm.Expire(now)
+	m, ok, err := c.reasm.Add(now, frag)
+	c.mu.Unlock()
+	if err != nil {
+		c.deps.Logger.Debug("client: bad fragment", "err", err)
+		return true
+	}
+	if !ok {
+		return true
+	}
+	surb, msg, err := e2e.SplitBody(m.Data)
+	if err != nil {
+		c.deps.Logger.Debug("client: bad message body", "err", err)
+		return true
+	}
+	return c.deliver(ctx, Received{Message: msg, ReplySURB: surb})
+}
+
+func (c *Client) deliver(ctx context.Context, r Received) bool {
+	select {
+	case c.recv <- r:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

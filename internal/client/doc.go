@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+// Package client is the core of a mixnet client: it turns an application's
+// messages into fixed-size Sphinx packets sent on a Poisson stream through
+// three mix layers, acknowledges and retransmits them, and turns what its
+// gateway delivers back into messages. The commands and the local API are thin
+// layers over it.
+//
+// # Flow
+//
+//	Send ─► queue (mu) ─► cover.Run ticks ─► NextReal builds packet ─► sink ─► gateway conn
+//	                       ▲ ack.Table.Due re-queues timed-out fragments
+//	gateway conn ─► connection goroutine: Receive ─► ack | reply | fragment ─► Receive() channel
+//	                                      └─► gwclient Ack to the gateway
+//
+// Run owns three goroutines until its context ends:
+//
+//   - the sender (cover.Run): at each real-stream tick it calls NextReal,
+//     which first moves fragments whose ack is overdue (ack.Table.Due) to the
+//     front of the queue, then builds the next queued fragment into a packet
+//     on a fresh route with a fresh SURB-ack (so its round-trip timer starts
+//     when it leaves); with nothing queued, or no gateway connection, the tick
+//     sends loop cover instead. Queued messages are never dropped while the
+//     gateway is away: NextReal returns nothing until it is back.
+//   - the connection loop: dials the gateway (Deps.Dial), reads its
+//     deliveries and reconnects with exponential backoff when the connection
+//     ends. Each delivery is handled on this goroutine and acknowledged to the
+//     gateway at once: an ack opens with the ack key and settles its fragment
+//     in the ack table; a reply opens with the ReplyStore; anything else is
+//     opened with the encryption key, cover is dropped, and fragments go to
+//     the reassembler, whose complete messages go to Receive().
+//   - the loop-cover and drop-cover streams run inside cover.Run too.
+//
+// Client.mu guards the queue, the ack table, the outgoing messages, the
+// ReplyStore and the reassembler; Client.connMu guards the current gateway
+// connection. Received messages and failures are delivered on buffered
+// channels; a full Receive() channel makes the connection loop wait, which
+// in turn leaves messages in the gateway's inbox.
+package client

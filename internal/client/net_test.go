@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package client_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nym-go/nym/internal/base58"
+	"github.com/nym-go/nym/internal/client"
+	"github.com/nym-go/nym/internal/cover"
+	"github.com/nym-go/nym/internal/dirapi"
+	"github.com/nym-go/nym/internal/e2e"
+	"github.com/nym-go/nym/internal/gateway"
+	"github.com/nym-go/nym/internal/gateway/gwclient"
+	"github.com/nym-go/nym/internal/mixnode"
+	"github.com/nym-go/nym/internal/sphinx"
+	"github.com/nym-go/nym/internal/storage/memstore"
+	"github.com/nym-go/nym/internal/topology"
+	"github.com/nym-go/nym/internal/wire"
+)
+
+// testNet is a mixnet on loopback TCP: one mix node per layer and two
+// gateways, each a mix node whose final-hop packets go to a gateway, as
+// internal/node assembles them. Everything stops when the test ends.
+type testNet struct {
+	top *topology.Topology
+	gws []testGateway
+}
+
+type testGateway struct {
+	id  ed25519.PrivateKey
+	url string
+}
+
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+// run runs f until the test ends.
+func run(t *testing.T, f func(ctx context.Context)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); f(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func startNet(t *testing.T) *testNet {
+	t.Helper()
+	var dir dirapi.Topology
+	for layer := uint64(1); layer <= 3; layer++ {
+		key, err := sphinx.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln := listen(t)
+		n, err := mixnode.New(mixnode.Config{}, mixnode.Deps{Key: key, Listener: ln, Dialer: wire.TCPDialer{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(t, func(ctx context.Context) { _ = n.Run(ctx) })
+		pub := key.Public()
+		dir.MixNodes = append(dir.MixNodes, dirapi.MixNodePresence{Host: ln.Addr().String(),
+			PubKey: base58.Encode(pub[:]), Layer: layer})
+	}
+	tn := &testNet{}
+	for range 2 {
+		_, id, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := sphinx.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mixLn, wsLn := listen(t), listen(t)
+		store := memstore.New(memstore.Config{}, memstore.Deps{})
+		var gw *gateway.Gateway
+		mix, err := mixnode.New(mixnode.Config{}, mixnode.Deps{Key: key, Listener: mixLn, Dialer: wire.TCPDialer{},
+			Final: func(u *sphinx.Unwrapped) { gw.Final(u) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gw, err = gateway.New(gateway.Config{}, gateway.Deps{Identity: id, Inbox: store, Keys: store, Forward: mix.Send})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		run(t, func(ctx context.Context) {
+			var wg sync.WaitGroup
+			wg.Go(func() { _ = mix.Run(ctx) })
+			wg.Go(func() { _ = gw.Run(ctx) })
+			wg.Go(func() { _ = srv.Serve(wsLn) })
+			<-ctx.Done()
+			gw.Shutdown()
+			srv.Close()
+			wg.Wait()
+		})
+		url := "ws://" + wsLn.Addr().String()
+		pub := key.Public()
+		p := dirapi.GatewayPresence{MixnetListener: mixLn.Addr().String(), ClientListener: url,
+			PubKey: base58.Encode(pub[:])}
+		dirapi.Sign(&p, id, time.Now())
+		dir.GatewayNodes = append(dir.GatewayNodes, p)
+		tn.gws = append(tn.gws, testGateway{id: id, url: url})
+	}
+	top, rep := topology.FromDirectory(&dir, topology.Options{})
+	if len(rep.Skipped) > 0 {
+		t.Fatalf("topology skipped %+v", rep.Skipped)
+	}
+	tn.top = top
+	return tn
+}
+
+// clientOpts tunes newClient.
+type clientOpts struct {
+	seed uint64
+	// wrap, if set, wraps each gateway connection.
+	wrap func(client.Conn) client.Conn
+}
+
+// newClient runs a client at gateway gw with fast rates and small delays
+// until the test ends.
+func (tn *testNet) newClient(t *testing.T, gw int, o clientOpts) *client.Client {
+	t.Helper()
+	_, id, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, _, err := e2e.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ackKey [32]byte
+	if _, err := rand.Read(ackKey[:]); err != nil {
+		t.Fatal(err)
+	}
+	g := tn.gws[gw]
+	gwPub := g.id.Public().(ed25519.PublicKey)
+	keys := &gwclient.MemKeys{}
+	c, err := client.New(client.Config{
+		Gateway:    gwPub,
+		Cover:      cover.Config{RealMean: 5 * time.Millisecond, LoopMean: 50 * time.Millisecond},
+		HopDelay:   time.Millisecond,
+		AckMargin:  300 * time.Millisecond,
+		BackoffMin: 50 * time.Millisecond,
+		BackoffMax: 500 * time.Millisecond,
+	}, client.Deps{
+		Identity: id, Encryption: enc, AckKey: ackKey,
+		Topology: func() *topology.Topology { return tn.top },
+		Dial: func(ctx context.Context) (client.Conn, error) {
+			conn, err := gwclient.Dial(ctx, g.url, id, gwPub, keys, nil)
+			if err != nil || o.wrap == nil {
+				return conn, err
+			}
+			return o.wrap(conn), nil
+		},
+		Rand: mrand.New(mrand.NewPCG(o.seed, 1)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, func(ctx context.Context) { _ = c.Run(ctx) })
+	return c
+}
+
+// receive waits for one message on c.
+func receive(t *testing.T, c *client.Client, timeout time.Duration) client.Received {
+	t.Helper()
+	select {
+	case r := <-c.Receive():
+		return r
+	case f := <-c.Failures():
+		t.Fatalf("message %d failed: %v", f.ID, f.Err)
+	case <-time.After(timeout):
+		t.Fatal("no message in time")
+	}
+	return client.Received{}
+}
