@@ -20,6 +20,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/nym-go/nym/internal/mixnode"
+	"github.com/nym-go/nym/internal/topology"
 )
 
 // Mode is what a nym-node does; it is chosen at init and recorded in the
@@ -47,6 +48,7 @@ const (
 	DefaultDirectory        = "http://127.0.0.1:8080"
 	DefaultPresenceInterval = 2 * time.Second
 	DefaultMetricsInterval  = time.Second
+	DefaultTopologyInterval = topology.DefaultInterval // 30 s
 	DefaultMaxDelay         = 10 * time.Second
 	// MaxMaxDelay bounds mixnet.max_delay: a node holding packets longer
 	// only gives an attacker more memory to fill.
@@ -97,6 +99,13 @@ type DirectoryConfig struct {
 	PresenceInterval time.Duration `toml:"presence_interval"`
 	// MetricsInterval is how often traffic metrics are reported.
 	MetricsInterval time.Duration `toml:"metrics_interval"`
+	// TopologyInterval is how often the topology (used to check next
+	// hops) is fetched; 0 means DefaultTopologyInterval.
+	TopologyInterval time.Duration `toml:"topology_interval"`
+	// RequireSigned leaves unsigned topology entries out (entries with a
+	// bad signature always are). Off by default: the directory itself
+	// refuses unsigned presence unless it allows it.
+	RequireSigned bool `toml:"require_signed"`
 }
 
 // MixnodeConfig holds what only a mix node has.
@@ -259,6 +268,11 @@ func (c *Config) Validate() error {
 		c.Directory.MetricsInterval = DefaultMetricsInterval
 	} else if c.Directory.MetricsInterval < 100*time.Millisecond {
 		bad("directory.metrics_interval", "%v is below 100ms", c.Directory.MetricsInterval)
+	}
+	if c.Directory.TopologyInterval == 0 {
+		c.Directory.TopologyInterval = DefaultTopologyInterval
+	} else if c.Directory.TopologyInterval < 100*time.Millisecond {
+		bad("directory.topology_interval", "%v is below 100ms", c.Directory.TopologyInterval)
 	}
 	return errors.Join(errs...)
 }

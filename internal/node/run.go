@@ -142,7 +142,7 @@ func runNode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, ke
 	var allow func(netip.AddrPort) bool
 	if cfg.Directory.URL != "" {
 		if dc, err = dirclient.New(cfg.Directory.URL, nil); err == nil {
-			topo, err = newTopologyWatcher(dc, opts.Clock, log.With("component", "topology"))
+			topo, err = newTopologyWatcher(dc.Topology, cfg.Directory, opts.Clock, log.With("component", "topology"))
 		}
 		if err != nil {
 			mixLn.Close()

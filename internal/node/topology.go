@@ -4,24 +4,31 @@
 package node
 
 import (
+	"context"
 	"log/slog"
 	"net/netip"
 	"sync/atomic"
 
 	"github.com/nym-go/nym/internal/clock"
-	"github.com/nym-go/nym/internal/dirclient"
+	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/topology"
 )
 
-// newTopologyWatcher returns a watcher of the directory's topology with
-// the node defaults: a refresh every topology.DefaultInterval (30 s), and
-// early on a Kick at most every topology.DefaultMinKickInterval (5 s).
+// newTopologyWatcher returns a watcher of the directory's topology (fetch
+// is (*dirclient.Client).Topology) configured by the [directory] section:
+// a refresh every cfg.TopologyInterval (default topology.DefaultInterval,
+// 30 s), and early on a Kick at most every topology.DefaultMinKickInterval
+// (5 s).
 //
-// Entries are not required to be signed: the node trusts the directory,
-// which refuses unsigned presence unless it runs with AllowUnsigned.
-// Entries with a forged signature are always left out.
-func newTopologyWatcher(dc *dirclient.Client, clk clock.Clock, log *slog.Logger) (*topology.Watcher, error) {
-	return topology.New(topology.Config{}, topology.Deps{Fetch: dc.Topology, Clock: clk, Logger: log})
+// By default (require_signed = false) entries are not required to be
+// signed: the node trusts the directory, which refuses unsigned presence
+// unless it runs with AllowUnsigned. With require_signed, unsigned entries
+// are left out. Entries with a forged signature are always left out.
+func newTopologyWatcher(fetch func(context.Context) (*dirapi.Topology, error), cfg DirectoryConfig, clk clock.Clock, log *slog.Logger) (*topology.Watcher, error) {
+	return topology.New(topology.Config{
+		Interval: cfg.TopologyInterval,
+		Options:  topology.Options{RequireSigned: cfg.RequireSigned},
+	}, topology.Deps{Fetch: fetch, Clock: clk, Logger: log})
 }
 
 // nextHopLayer is the layer topology.Allows checks a node's next hops
