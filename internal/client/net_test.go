@@ -130,6 +130,8 @@ type clientOpts struct {
 	seed uint64
 	// wrap, if set, wraps each gateway connection.
 	wrap func(client.Conn) client.Conn
+	// maxTries overrides Config.MaxTries.
+	maxTries int
 }
 
 // newClient runs a client at gateway gw with fast rates and small delays
@@ -158,6 +160,7 @@ func (tn *testNet) newClient(t *testing.T, gw int, o clientOpts) *client.Client 
 		AckMargin:  300 * time.Millisecond,
 		BackoffMin: 50 * time.Millisecond,
 		BackoffMax: 500 * time.Millisecond,
+		MaxTries:   o.maxTries,
 	}, client.Deps{
 		Identity: id, Encryption: enc, AckKey: ackKey,
 		Topology: func() *topology.Topology { return tn.top },
