@@ -157,6 +157,12 @@ func (c *Client) Send(ctx context.Context, to address.Address, msg []byte, withR
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	body := e2e.PlainBody(msg)
+	var surbID *sphinx.Identifier
+	defer func() {
+		if surbID != nil { // not sent: the SURB will never be used
+			c.replies.Remove(*surbID)
+		}
+	}()
 	if withReplySURB {
 		route, err := c.routeTo(c.self)
 		if err != nil {
@@ -169,8 +175,8 @@ func (c *Client) Send(ctx context.Context, to address.Address, msg []byte, withR
 		if err := c.replies.Add(id, keys); err != nil {
 			return 0, err
 		}
+		surbID = &id
 		if body, err = e2e.AttachSURB(surb, msg); err != nil {
-			c.replies.Remove(id)
 			return 0, err
 		}
 	}
@@ -181,6 +187,7 @@ func (c *Client) Send(ctx context.Context, to address.Address, msg []byte, withR
 	if err := c.table.Track(id, MessageID(id), uint32(len(frags))); err != nil {
 		return 0, err
 	}
+	surbID = nil
 	c.out[id] = &outMsg{dest: to, frags: frags}
 	for i := range frags {
 		c.queue = append(c.queue, item{id: fragment.ID{Message: id, Index: uint32(i)}})
