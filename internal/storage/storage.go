@@ -154,6 +154,30 @@ type KeyStore interface {
 	CountKeys() (int, error)
 }
 
+// KeyTouchGranularity is how coarsely a KeyExpirer may record uses: a
+// TouchKey less than this after the recorded use may be skipped, so that
+// a client that reconnects often does not cost a durable write each time.
+const KeyTouchGranularity = time.Hour
+
+// KeyExpirer is implemented by a KeyStore that records when each key was
+// last used, so that the keys of clients that never come back can be
+// forgotten. It is separate from KeyStore so that existing KeyStore
+// implementations keep compiling; boltstore and memstore implement both.
+//
+// Implementations are safe for concurrent use.
+type KeyExpirer interface {
+	// TouchKey records that client's key was used (the client
+	// authenticated) at t. A t before the recorded use leaves it as it is,
+	// and a missing key is no error. PutKey records a use at the store
+	// clock's present.
+	TouchKey(ctx context.Context, client ClientID, t time.Time) error
+	// ExpireKeys deletes, durably, every key last used before before and
+	// returns the clients whose keys it deleted. A key with no recorded
+	// use (stored before uses were recorded) is recorded as used at the
+	// store clock's present and kept.
+	ExpireKeys(ctx context.Context, before time.Time) ([]ClientID, error)
+}
+
 // Deps are a store's injected dependencies. Zero fields get defaults.
 type Deps struct {
 	// Clock stamps messages and paces logging; nil means clock.Real().

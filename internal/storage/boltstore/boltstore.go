@@ -153,14 +153,18 @@ type Store struct {
 }
 
 var (
-	_ storage.Inbox    = (*Store)(nil)
-	_ storage.KeyStore = (*Store)(nil)
+	_ storage.Inbox      = (*Store)(nil)
+	_ storage.KeyStore   = (*Store)(nil)
+	_ storage.KeyExpirer = (*Store)(nil)
 )
 
 var (
 	bMeta = []byte("meta")
 	bMsgs = []byte("msgs")
 	bKeys = []byte("keys")
+	// bKeyUsed maps a client to its key's last use (unix ns, u64 BE).
+	// Files from before it get the bucket empty; see ExpireKeys.
+	bKeyUsed = []byte("keyused")
 )
 
 // Open opens (creating if needed) the store in the file at path, creating
@@ -223,7 +227,7 @@ func (s *Store) load() (err error) {
 		}
 	}()
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bMeta, bMsgs, bKeys} {
+		for _, name := range [][]byte{bMeta, bMsgs, bKeys, bKeyUsed} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}

@@ -18,3 +18,9 @@ func SetExpireChunk(n int) (restore func()) {
 func CorruptRecord(s *Store, id uint64, val []byte) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMsgs).Put(be64(id), val) })
 }
+
+// ForgetKeyUse removes client's recorded key use, as in a file written
+// before uses were recorded.
+func ForgetKeyUse(s *Store, client [32]byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bKeyUsed).Delete(client[:]) })
+}

@@ -29,7 +29,10 @@ func (s *Store) PutKey(ctx context.Context, client storage.ClientID, key []byte)
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bKeys)
 		added = b.Get(client[:]) == nil
-		return b.Put(client[:], slices.Clone(key))
+		if err := b.Put(client[:], slices.Clone(key)); err != nil {
+			return err
+		}
+		return tx.Bucket(bKeyUsed).Put(client[:], stamp(s.deps.Clock.Now()))
 	})
 	if err != nil {
 		return fmt.Errorf("boltstore: put key: %w", err)
@@ -73,6 +76,9 @@ func (s *Store) DeleteKey(ctx context.Context, client storage.ClientID) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bKeys)
 		removed = b.Get(client[:]) != nil
+		if err := tx.Bucket(bKeyUsed).Delete(client[:]); err != nil {
+			return err
+		}
 		return b.Delete(client[:])
 	})
 	if err != nil {

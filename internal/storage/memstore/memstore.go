@@ -40,13 +40,15 @@ type Store struct {
 	boxes  map[storage.ClientID][]storage.Message // ordered by ID
 	bytes  map[storage.ClientID]int64
 	keys   map[storage.ClientID][]byte
+	used   map[storage.ClientID]time.Time // last use of each key
 	marks  map[string]uint64
 	totals storage.Totals // counters; contents are computed in Totals
 }
 
 var (
-	_ storage.Inbox    = (*Store)(nil)
-	_ storage.KeyStore = (*Store)(nil)
+	_ storage.Inbox      = (*Store)(nil)
+	_ storage.KeyStore   = (*Store)(nil)
+	_ storage.KeyExpirer = (*Store)(nil)
 )
 
 // New returns an empty Store.
@@ -58,6 +60,7 @@ func New(cfg Config, deps Deps) *Store {
 		boxes:  map[storage.ClientID][]storage.Message{},
 		bytes:  map[storage.ClientID]int64{},
 		keys:   map[storage.ClientID][]byte{},
+		used:   map[storage.ClientID]time.Time{},
 		marks:  map[string]uint64{},
 	}
 }

@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"DataIsCopied", testCopies},
 		{"CancelledContext", testCancelled},
 		{"Keys", testKeys},
+		{"KeyExpiry", testKeyExpiry},
 		{"Concurrent", testConcurrent},
 		{"Closed", testClosed},
 	}
