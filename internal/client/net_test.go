@@ -132,6 +132,8 @@ type clientOpts struct {
 	wrap func(client.Conn) client.Conn
 	// maxTries overrides Config.MaxTries.
 	maxTries int
+	// realMean overrides the 5 ms real-stream mean gap.
+	realMean time.Duration
 }
 
 // newClient runs a client at gateway gw with fast rates and small delays
@@ -153,9 +155,12 @@ func (tn *testNet) newClient(t *testing.T, gw int, o clientOpts) *client.Client 
 	g := tn.gws[gw]
 	gwPub := g.id.Public().(ed25519.PublicKey)
 	keys := &gwclient.MemKeys{}
+	if o.realMean == 0 {
+		o.realMean = 5 * time.Millisecond
+	}
 	c, err := client.New(client.Config{
 		Gateway:    gwPub,
-		Cover:      cover.Config{RealMean: 5 * time.Millisecond, LoopMean: 50 * time.Millisecond},
+		Cover:      cover.Config{RealMean: o.realMean, LoopMean: 50 * time.Millisecond},
 		HopDelay:   time.Millisecond,
 		AckMargin:  300 * time.Millisecond,
 		BackoffMin: 50 * time.Millisecond,

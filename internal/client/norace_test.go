@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+//go:build !race
+
+package client_test
+
+// raceEnabled is true under the race detector.
+const raceEnabled = false
