@@ -14,9 +14,11 @@
 //	gateway conn ─► connection goroutine: Receive ─► ack | reply | fragment ─► Receive() channel
 //	                                      └─► gwclient Ack to the gateway
 //
-// Run owns three goroutines until its context ends:
+// Run owns two goroutines until its context ends:
 //
-//   - the sender (cover.Run): at each real-stream tick it calls NextReal,
+//   - the sender (cover.Run, on Run's own goroutine): it drives the
+//     real-traffic, loop-cover and drop-cover streams. At each real-stream
+//     tick it calls NextReal,
 //     which first moves fragments whose ack is overdue (ack.Table.Due) to the
 //     front of the queue, then builds the next queued fragment into a packet
 //     on a fresh route with a fresh SURB-ack (so its round-trip timer starts
@@ -30,7 +32,11 @@
 //     in the ack table; a reply opens with the ReplyStore; anything else is
 //     opened with the encryption key, cover is dropped, and fragments go to
 //     the reassembler, whose complete messages go to Receive().
-//   - the loop-cover and drop-cover streams run inside cover.Run too.
+//
+// Loop-cover ticks build a cover packet to the client itself; drop-cover
+// ticks send nothing yet. A packet the gateway connection fails to take is
+// lost like any packet on a link: a fragment is resent when its ack times
+// out, a reply (which has no ack) is gone.
 //
 // Client.mu guards the queue, the ack table, the outgoing messages, the
 // ReplyStore and the reassembler; Client.connMu guards the current gateway
