@@ -52,6 +52,9 @@ const (
 	// packet, possibly garbage) to still be stored: 10% of the inbox's
 	// default per-client message limit.
 	DefaultReplyQuota = 1000
+	// DefaultClientKeyRetention is how long a client's key is kept after
+	// its last use (registration or authentication): 90 days.
+	DefaultClientKeyRetention = 90 * 24 * time.Hour
 	// knownCache bounds the registered-client cache.
 	knownCache = 1 << 16
 )
@@ -90,6 +93,11 @@ type Config struct {
 	// messages, so undecodable packets cannot take the whole per-client
 	// quota from real mail. Negative means no sub-quota.
 	ReplyQuota int
+	// ClientKeyRetention: a client whose key was last used (registered
+	// or authenticated) longer ago is forgotten, key and stored mail, by
+	// ExpireClients. 0 means DefaultClientKeyRetention; negative means
+	// never. It needs a Deps.Keys that implements storage.KeyExpirer.
+	ClientKeyRetention time.Duration
 }
 
 func (c *Config) validate() error {
@@ -116,6 +124,9 @@ func (c *Config) validate() error {
 	}
 	if c.ReplyQuota == 0 {
 		c.ReplyQuota = DefaultReplyQuota
+	}
+	if c.ClientKeyRetention == 0 {
+		c.ClientKeyRetention = DefaultClientKeyRetention
 	}
 	for _, f := range []struct {
 		name string

@@ -91,6 +91,7 @@ func (g *Gateway) runHandshake(ctx context.Context, conn *websocket.Conn, ip net
 			return nil, nil, "", refuse(gwproto.CodeAuthFailed, "proof does not match the registered key")
 		}
 		g.remember(storage.ClientID(t.Client))
+		g.touchKey(ctx, storage.ClientID(t.Client))
 		return t, shared, "authenticate", nil
 	case gwproto.TypeRegister:
 		shared, err := g.register(ctx, conn, t, m, ip)

@@ -150,6 +150,11 @@ type GatewayConfig struct {
 	// messages. 0 means the default (1,000), negative means no
 	// sub-quota.
 	ReplyQuota int `toml:"reply_quota"`
+	// ClientKeyRetention: a client whose key was last used (registered or
+	// authenticated) longer ago is forgotten, key and stored mail, by the
+	// inbox expiry loop. 0 means the default (90 days), negative means
+	// never.
+	ClientKeyRetention time.Duration `toml:"client_key_retention"`
 }
 
 // Load reads and validates a config file. Keys the file has that Config

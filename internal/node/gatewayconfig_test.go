@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nym-go/nym/internal/gateway"
 )
@@ -31,12 +32,13 @@ func TestGatewayLimitKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := "max_registered_clients = 7\nregister_rate_per_minute = 3\nregister_burst = 4\n" +
-		"inbox_total_bytes = -1\nreply_quota = 9\n"
+		"inbox_total_bytes = -1\nreply_quota = 9\nclient_key_retention = \"720h\"\n"
 	for _, k := range []string{"max_registered_clients", "register_rate_per_minute", "register_burst",
 		"inbox_total_bytes", "reply_quota"} {
 		// Drop the encoded zero values; the file sets them below.
 		text = []byte(strings.Replace(string(text), k+" = 0\n", "", 1))
 	}
+	text = []byte(strings.Replace(string(text), "client_key_retention = \"0s\"\n", "", 1))
 	text = []byte(strings.Replace(string(text), "[gateway]\n", "[gateway]\n"+keys, 1))
 	path := filepath.Join(t.TempDir(), "config.toml")
 	if err := os.WriteFile(path, text, 0o600); err != nil {
@@ -46,7 +48,8 @@ func TestGatewayLimitKeys(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v\n%s", err, text)
 	}
-	want := gateway.Config{MaxRegistered: 7, RegisterRate: 3, RegisterBurst: 4, InboxTotalBytes: -1, ReplyQuota: 9}
+	want := gateway.Config{MaxRegistered: 7, RegisterRate: 3, RegisterBurst: 4, InboxTotalBytes: -1, ReplyQuota: 9,
+		ClientKeyRetention: 30 * 24 * time.Hour}
 	if g := gatewayConfig(got.Gateway); g != want {
 		t.Fatalf("gatewayConfig = %+v, want %+v", g, want)
 	}

@@ -59,10 +59,28 @@ func (p *gatewayParts) start(g *group, ln net.Listener) {
 		return nodehttp.Serve(ctx, ln, p.gw.Handler(), ShutdownTimeout/2)
 	})
 	g.Go("inbox-expiry", func(ctx context.Context) error {
-		return storage.RunExpiry(ctx, p.store, p.clk, expiryInterval, func(err error) {
+		return storage.RunExpiry(ctx, expiringInbox{p.store, p.gw}, p.clk, expiryInterval, func(err error) {
 			p.log.Warn("inbox expiry failed", "error", err)
 		})
 	})
+}
+
+// expiringInbox is the inbox as the expiry loop sees it: each Expire also
+// forgets the clients whose keys went unused for
+// gateway.Config.ClientKeyRetention (with their mail).
+type expiringInbox struct {
+	*boltstore.Store
+	gw *gateway.Gateway
+}
+
+// Expire deletes messages past retention, then forgets unused clients.
+func (e expiringInbox) Expire(ctx context.Context, now time.Time) (int, error) {
+	n, err := e.Store.Expire(ctx, now)
+	if err != nil {
+		return n, err
+	}
+	_, err = e.gw.ExpireClients(ctx, now)
+	return n, err
 }
 
 // close closes the inbox once everything that writes to it has stopped.
@@ -137,5 +155,7 @@ func gatewayConfig(c *GatewayConfig) gateway.Config {
 		RegisterBurst:   c.RegisterBurst,
 		InboxTotalBytes: c.InboxTotalBytes,
 		ReplyQuota:      c.ReplyQuota,
+
+		ClientKeyRetention: c.ClientKeyRetention,
 	}
 }
