@@ -123,8 +123,16 @@ func (c *Client) handle(ctx context.Context, d gwclient.Delivery) bool {
 		c.mu.Unlock()
 		return true
 	case d.Reply():
+		// Gateways name the SURB a reply came through, so its keys are one
+		// lookup away; older gateways don't, and then every key set is tried.
+		var msg []byte
+		var err error
 		c.mu.Lock()
-		msg, _, err := c.replies.Open(d.Data)
+		if d.HasIdentifier() {
+			msg, err = c.replies.OpenByIdentifier(d.Identifier, d.Data)
+		} else {
+			msg, _, err = c.replies.Open(d.Data)
+		}
 		c.mu.Unlock()
 		if err != nil {
 			c.deps.Logger.Debug("client: reply opens with no keys", "err", err)
