@@ -8,14 +8,12 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/dirclient"
-	"github.com/nym-go/nym/internal/directory"
 	"github.com/nym-go/nym/internal/gateway/gwclient"
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/leaktest"
@@ -29,37 +27,16 @@ func TestRunGateway(t *testing.T) {
 	o := initOpts(root)
 	o.ID, o.Mode, o.Layer, o.Host = "gw1", ModeEntryGateway, 0, ""
 	o.MixHost, o.ClientsHost, o.ClientsPort = "127.0.0.1", "127.0.0.1", freePort(t)
-	dirSrv, err := directory.New(directory.Config{}, directory.Deps{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := httptest.NewServer(dirSrv.Handler())
-	t.Cleanup(dir.Close)
+	dir := newDirectory(t, nil)
 	o.MixPort, o.HTTPPort, o.Directory = freePort(t), 0, dir.URL
 	if _, err := Init(o); err != nil {
 		t.Fatal(err)
 	}
-	nd, _ := home.For(root, home.Node, "gw1")
-	keys, err := LoadKeys(nd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan Addrs, 1)
 	var stdout logtest.Buffer
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, RunOptions{Home: root, ID: "gw1", Stdout: &stdout, Ready: func(a Addrs) { ready <- a }})
-	}()
-	var addrs Addrs
-	select {
-	case addrs = <-ready:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not get ready")
-	}
+	n := startNode(t, RunOptions{Home: root, ID: "gw1", Stdout: &stdout})
+	keys, addrs := n.Keys, n.Addrs
+	nd, _ := home.For(root, home.Node, "gw1")
+	ctx := context.Background()
 	for _, want := range []string{keys.IdentityPublic(), keys.SphinxPublic(), addrs.MixnetAnnounce, addrs.ClientsAnnounce, nd.Data(InboxFile)} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, stdout.String())
@@ -106,13 +83,7 @@ func TestRunGateway(t *testing.T) {
 		gw.PubKey != keys.SphinxPublic() || gw.IdentityKey != keys.IdentityPublic() || len(gw.RegisteredClients) != 0 {
 		t.Errorf("gateway presence %+v", gw)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not stop")
+	if err := n.Stop(); err != nil {
+		t.Fatalf("Run: %v", err)
 	}
 }

@@ -10,50 +10,32 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/dirclient"
-	"github.com/nym-go/nym/internal/directory"
-	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/logtest"
 	"github.com/nym-go/nym/internal/nodehttp"
 )
 
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago (the
-// mixnet announce address needs a real port in the config).
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func TestRunAnnouncesAndServes(t *testing.T) {
 	leaktest.Check(t)
-	dirSrv, err := directory.New(directory.Config{}, directory.Deps{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// announced is signalled after each presence POST the directory handled.
 	announced := make(chan struct{}, 100)
-	dir := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		dirSrv.Handler().ServeHTTP(w, r)
-		if r.URL.Path == dirapi.PathPresenceMixNodes {
-			select {
-			case announced <- struct{}{}:
-			default:
+	dir := newDirectory(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r)
+			if r.URL.Path == dirapi.PathPresenceMixNodes {
+				select {
+				case announced <- struct{}{}:
+				default:
+				}
 			}
-		}
-	}))
-	t.Cleanup(dir.Close)
+		})
+	})
 
 	root := t.TempDir()
 	o := initOpts(root)
@@ -61,31 +43,10 @@ func TestRunAnnouncesAndServes(t *testing.T) {
 	if _, err := Init(o); err != nil {
 		t.Fatal(err)
 	}
-	nd, _ := home.For(root, home.Node, "mix1")
-	keys, err := LoadKeys(nd)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan Addrs, 1)
 	var stdout, logs logtest.Buffer
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, RunOptions{
-			Home: root, ID: "mix1", Stdout: &stdout, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-			Ready: func(a Addrs) { ready <- a },
-		})
-	}()
-	var addrs Addrs
-	select {
-	case addrs = <-ready:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not get ready")
-	}
+	n := startNode(t, RunOptions{Home: root, ID: "mix1", Stdout: &stdout, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	keys, addrs := n.Keys, n.Addrs
+	ctx := context.Background()
 	for _, want := range []string{keys.IdentityPublic(), keys.SphinxPublic(), addrs.MixnetAnnounce, addrs.HTTP.String(), dir.URL} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, stdout.String())
@@ -147,17 +108,11 @@ func TestRunAnnouncesAndServes(t *testing.T) {
 	}
 	http.DefaultClient.CloseIdleConnections()
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run after cancel: %v", err)
-		}
-		if l := logs.String(); strings.Contains(l, "refused") || strings.Contains(l, "cannot report") {
-			t.Fatalf("the directory refused or missed a report:\n%s", l)
-		}
-	case <-time.After(ShutdownTimeout + time.Second):
-		t.Fatal("Run did not stop within the shutdown timeout")
+	if err := n.Stop(); err != nil {
+		t.Fatalf("Run after cancel: %v", err)
+	}
+	if l := logs.String(); strings.Contains(l, "refused") || strings.Contains(l, "cannot report") {
+		t.Fatalf("the directory refused or missed a report:\n%s", l)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"testing"
 	"time"
@@ -20,8 +19,6 @@ import (
 	"github.com/nym-go/nym/internal/clock/clocktest"
 	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/dirclient"
-	"github.com/nym-go/nym/internal/directory"
-	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/logtest"
 	"github.com/nym-go/nym/internal/nodehttp"
@@ -125,29 +122,9 @@ func TestAllowNextHopPolicy(t *testing.T) {
 // address is dropped as bad_next_hop.
 func TestNextHopsFollowTopology(t *testing.T) {
 	leaktest.Check(t)
-	dirSrv, err := directory.New(directory.Config{}, directory.Deps{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := httptest.NewServer(dirSrv.Handler())
-	t.Cleanup(dir.Close)
+	dir := newDirectory(t, nil)
 
-	next, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer next.Close()
-	forwarded := make(chan struct{}, 1)
-	go func() {
-		c, err := next.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		if _, err := wire.NewReader(c).ReadFrame(make([]byte, sphinx.Regular.PacketSize())); err == nil {
-			forwarded <- struct{}{}
-		}
-	}()
+	next, forwarded := frameSink(t)
 	nextKey, _ := sphinx.GenerateKey(rand.Reader)
 	announceMix(t, dir.URL, next.Addr().String(), nextKey.Public(), 3)
 
@@ -157,24 +134,8 @@ func TestNextHopsFollowTopology(t *testing.T) {
 	if _, err := Init(o); err != nil {
 		t.Fatal(err)
 	}
-	nd, _ := home.For(root, home.Node, "mix1")
-	keys, err := LoadKeys(nd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan Addrs, 1)
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, RunOptions{Home: root, ID: "mix1", Ready: func(a Addrs) { ready <- a }}) }()
-	var addrs Addrs
-	select {
-	case addrs = <-ready:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not get ready")
-	}
+	n := startNode(t, RunOptions{Home: root, ID: "mix1"})
+	keys, addrs := n.Keys, n.Addrs
 
 	c, err := net.Dial("tcp", addrs.MixnetListen.String())
 	if err != nil {
@@ -237,13 +198,7 @@ func TestNextHopsFollowTopology(t *testing.T) {
 	}
 
 	http.DefaultClient.CloseIdleConnections()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(ShutdownTimeout + time.Second):
-		t.Fatal("Run did not stop")
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -5,7 +5,6 @@ package node
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"io"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/directory"
-	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/nodehttp"
 	"github.com/nym-go/nym/internal/sphinx"
@@ -51,24 +49,7 @@ func TestTrafficIsCounted(t *testing.T) {
 	}))
 	t.Cleanup(dir.Close)
 
-	// The next hop: a listener that reads one frame.
-	next, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer next.Close()
-	forwarded := make(chan wire.Frame, 1)
-	go func() {
-		c, err := next.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		f, err := wire.NewReader(c).ReadFrame(make([]byte, sphinx.Regular.PacketSize()))
-		if err == nil {
-			forwarded <- f
-		}
-	}()
+	next, forwarded := frameSink(t)
 
 	// The node (layer 2) forwards only to hops the topology lists in layer 3.
 	nextKey, _ := sphinx.GenerateKey(rand.Reader)
@@ -80,24 +61,8 @@ func TestTrafficIsCounted(t *testing.T) {
 	if _, err := Init(o); err != nil {
 		t.Fatal(err)
 	}
-	nd, _ := home.For(root, home.Node, "mix1")
-	keys, err := LoadKeys(nd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan Addrs, 1)
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, RunOptions{Home: root, ID: "mix1", Ready: func(a Addrs) { ready <- a }}) }()
-	var addrs Addrs
-	select {
-	case addrs = <-ready:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not get ready")
-	}
+	n := startNode(t, RunOptions{Home: root, ID: "mix1"})
+	keys, addrs := n.Keys, n.Addrs
 
 	addrOf := func(s string) sphinx.NodeAddress {
 		a, err := sphinx.NodeAddressFromAddrPort(netip.MustParseAddrPort(s))
@@ -167,13 +132,7 @@ func TestTrafficIsCounted(t *testing.T) {
 		t.Fatalf("stats since start: %+v", st.SinceStart)
 	}
 	http.DefaultClient.CloseIdleConnections()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(ShutdownTimeout + time.Second):
-		t.Fatal("Run did not stop")
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
 	}
 }
