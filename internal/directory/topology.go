@@ -12,10 +12,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/nym-go/nym/internal/negotiate"
 )
 
 // topoCache serves GET /api/presence/topology from bytes serialised once
@@ -117,37 +118,6 @@ func (b *topoBody) gzipped() ([]byte, []string) {
 	return b.gz, b.gzLength
 }
 
-// matches reports whether an If-None-Match header names this topology (in
-// either representation; weak tags compare equal, as RFC 9110 asks).
-func (b *topoBody) matches(inm string) bool {
-	for tag := range strings.SplitSeq(inm, ",") {
-		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-		if tag == "*" || tag == b.etag[0] || tag == b.gzEtag[0] {
-			return true
-		}
-	}
-	return false
-}
-
-// acceptsGzip reports whether an Accept-Encoding header allows gzip.
-func acceptsGzip(ae string) bool {
-	for part := range strings.SplitSeq(ae, ",") {
-		name, params, _ := strings.Cut(part, ";")
-		name = strings.TrimSpace(name)
-		if !strings.EqualFold(name, "gzip") && !strings.EqualFold(name, "x-gzip") {
-			continue
-		}
-		for p := range strings.SplitSeq(params, ";") {
-			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-			if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); strings.EqualFold(k, "q") && err == nil && q <= 0 {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
 // Header values shared by every response, so that the hot path does not
 // allocate them.
 var (
@@ -169,7 +139,7 @@ func (s *Server) handleTopology(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	gz := negotiate.AcceptsGzip(r.Header.Values("Accept-Encoding"))
 	h := w.Header()
 	h["Vary"] = hdrVary
 	h["Cache-Control"] = hdrNoCache
@@ -179,7 +149,8 @@ func (s *Server) handleTopology(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h["Etag"] = b.etag
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && b.matches(inm) {
+	// Either representation's tag revalidates either (documented).
+	if negotiate.ETagMatch(r.Header.Values("If-None-Match"), b.etag[0], b.gzEtag[0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

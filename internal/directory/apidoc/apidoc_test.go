@@ -225,53 +225,6 @@ func TestHandler(t *testing.T) {
 	}
 }
 
-func TestAcceptsGzip(t *testing.T) {
-	for _, tt := range []struct {
-		in   []string
-		want bool
-	}{
-		{nil, false},
-		{[]string{""}, false},
-		{[]string{"gzip"}, true},
-		{[]string{"GZIP"}, true},
-		{[]string{"x-gzip"}, true},
-		{[]string{"deflate, br"}, false},
-		{[]string{"br", "gzip;q=0.5"}, true},
-		{[]string{"gzip;q=0"}, false},
-		{[]string{"gzip; q=0.000"}, false},
-		{[]string{"*"}, true},
-		{[]string{"*;q=0"}, false},
-		{[]string{"gzip;q=0, *"}, false},
-		{[]string{"identity, *;q=0.1"}, true},
-		{[]string{"gzip;q=bogus"}, false},
-	} {
-		if got := acceptsGzip(tt.in); got != tt.want {
-			t.Errorf("acceptsGzip(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestEtagMatch(t *testing.T) {
-	const etag = `W/"abc"`
-	for _, tt := range []struct {
-		in   []string
-		want bool
-	}{
-		{nil, false},
-		{[]string{`"abc"`}, true},
-		{[]string{`W/"abc"`}, true},
-		{[]string{`"x", W/"abc"`}, true},
-		{[]string{`"x"`, `"abc"`}, true},
-		{[]string{`*`}, true},
-		{[]string{`"ab"`}, false},
-		{[]string{`abc`}, false},
-	} {
-		if got := etagMatch(tt.in, etag); got != tt.want {
-			t.Errorf("etagMatch(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
 func do(t *testing.T, c *http.Client, method, url string, h http.Header) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, nil)

@@ -11,8 +11,9 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
+
+	"github.com/nym-go/nym/internal/negotiate"
 )
 
 // An asset is one file served with an ETag and, where worth it, gzip.
@@ -91,12 +92,12 @@ func (a *asset) serve(w http.ResponseWriter, r *http.Request) {
 	if a.compress {
 		h.Add("Vary", "Accept-Encoding")
 	}
-	if etagMatch(r.Header.Values("If-None-Match"), a.etag) {
+	if negotiate.ETagMatch(r.Header.Values("If-None-Match"), a.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	body := plain
-	if a.compress && acceptsGzip(r.Header.Values("Accept-Encoding")) {
+	if a.compress && negotiate.AcceptsGzip(r.Header.Values("Accept-Encoding")) {
 		body = gz
 		h.Set("Content-Encoding", "gzip")
 	}
@@ -106,53 +107,4 @@ func (a *asset) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
-}
-
-// etagMatch reports whether an If-None-Match header (all its values) matches
-// etag by the weak comparison of RFC 9110 §13.1.2.
-func etagMatch(values []string, etag string) bool {
-	want := strings.TrimPrefix(etag, "W/")
-	for _, v := range values {
-		for t := range strings.SplitSeq(v, ",") {
-			t = strings.TrimSpace(t)
-			if t == "*" || strings.TrimPrefix(t, "W/") == want {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// acceptsGzip reports whether Accept-Encoding values allow gzip: "gzip" (or
-// "x-gzip") with a non-zero q, or "*" with a non-zero q when gzip is not
-// named.
-func acceptsGzip(values []string) bool {
-	gzipQ, starQ := -1.0, -1.0
-	for _, v := range values {
-		for part := range strings.SplitSeq(v, ",") {
-			coding, params, _ := strings.Cut(part, ";")
-			coding = strings.ToLower(strings.TrimSpace(coding))
-			q := 1.0
-			for p := range strings.SplitSeq(params, ";") {
-				k, val, ok := strings.Cut(strings.TrimSpace(p), "=")
-				if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-					f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-					if err != nil {
-						f = 0
-					}
-					q = f
-				}
-			}
-			switch coding {
-			case "gzip", "x-gzip":
-				gzipQ = max(gzipQ, q)
-			case "*":
-				starQ = max(starQ, q)
-			}
-		}
-	}
-	if gzipQ >= 0 {
-		return gzipQ > 0
-	}
-	return starQ > 0
 }
