@@ -265,8 +265,9 @@ func TestConcurrentUse(t *testing.T) {
 	defer cancel()
 
 	const workers = 32
-	var wg sync.WaitGroup
+	var wg, stopped sync.WaitGroup
 	got := make([]time.Time, workers)
+	stopped.Add(workers)
 	for i := range workers {
 		wg.Go(func() {
 			// A timer that is reset and stopped a few times before the one
@@ -274,10 +275,18 @@ func TestConcurrentUse(t *testing.T) {
 			scratch := f.NewTimer(time.Duration(i+1) * time.Millisecond)
 			scratch.Reset(time.Hour)
 			scratch.Stop()
+			stopped.Done()
 			tm := f.NewTimer(time.Duration(i+1) * time.Millisecond)
-			got[i] = <-tm.C()
+			select {
+			case got[i] = <-tm.C():
+			case <-ctx.Done(): // reported below as a wrong time
+			}
 		})
 	}
+	// Count armed timers only once every scratch timer is stopped: counting
+	// a scratch timer instead of a worker's real one would let the clock
+	// advance before that real timer is armed.
+	stopped.Wait()
 	if err := f.WaitForTimers(ctx, workers); err != nil {
 		t.Fatal(err)
 	}
