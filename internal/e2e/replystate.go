@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package e2e
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/nym-go/nym/internal/sphinx"
+)
+
+// Encoding of a ReplyStore (MarshalBinary), so a client's reply keys
+// survive a restart:
+//
+//	magic "NRKS" ‖ version 0x01 ‖ count u32 BE ‖ count × entry
+//	entry = identifier [16] ‖ key length u16 BE ‖ sphinx.ReplyKeys encoding
+//
+// Entries are sorted by identifier, so equal stores encode to equal bytes.
+// The store has no expiry times, so none are encoded.
+const (
+	replyStateMagic   = "NRKS"
+	replyStateVersion = 1
+	replyStateHeader  = len(replyStateMagic) + 1 + 4
+	replyEntryHeader  = sphinx.IdentifierSize + 2
+)
+
+// MarshalBinary encodes the stored key sets. Nil key sets (which open
+// nothing) are left out.
+func (s *ReplyStore) MarshalBinary() ([]byte, error) {
+	ids := make([]sphinx.Identifier, 0, len(s.keys))
+	for id, k := range s.keys {
+		if k != nil {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b sphinx.Identifier) int { return bytes.Compare(a[:], b[:]) })
+	b := make([]byte, 0, replyStateHeader+len(ids)*(replyEntryHeader+2+sphinx.PayloadKeySeedSize*(1+4)))
+	b = append(b, replyStateMagic...)
+	b = append(b, replyStateVersion)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(ids)))
+	for _, id := range ids {
+		kb, err := s.keys[id].MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("e2e: encoding reply keys: %w", err)
+		}
+		b = append(b, id[:]...)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(kb)))
+		b = append(b, kb...)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary replaces the store's key sets with those encoded in b by
+// MarshalBinary. The store's limit stays; more key sets than it allows fail
+// with ErrStoreFull. On any error the store is unchanged and the error
+// wraps ErrMalformed (or ErrStoreFull).
+func (s *ReplyStore) UnmarshalBinary(b []byte) error {
+	if len(b) < replyStateHeader || string(b[:len(replyStateMagic)]) != replyStateMagic {
+		return fmt.Errorf("%w: not a reply key store", ErrMalformed)
+	}
+	if v := b[len(replyStateMagic)]; v != replyStateVersion {
+		return fmt.Errorf("%w: reply key store version %d, want %d", ErrMalformed, v, replyStateVersion)
+	}
+	n := binary.BigEndian.Uint32(b[len(replyStateMagic)+1:])
+	b = b[replyStateHeader:]
+	// Each entry takes at least its header, so a count the data cannot
+	// hold is refused before anything is allocated for it.
+	if uint64(n) > uint64(len(b)/replyEntryHeader) {
+		return fmt.Errorf("%w: %d reply key sets in %d bytes", ErrMalformed, n, len(b))
+	}
+	if int(n) > s.max {
+		return fmt.Errorf("%w: %d reply key sets, the store holds %d", ErrStoreFull, n, s.max)
+	}
+	keys := make(map[sphinx.Identifier]*sphinx.ReplyKeys, n)
+	for i := range n {
+		if len(b) < replyEntryHeader {
+			return fmt.Errorf("%w: reply key set %d truncated", ErrMalformed, i)
+		}
+		id := sphinx.Identifier(b[:sphinx.IdentifierSize])
+		l := int(binary.BigEndian.Uint16(b[sphinx.IdentifierSize:]))
+		b = b[replyEntryHeader:]
+		if len(b) < l {
+			return fmt.Errorf("%w: reply key set %d is %d bytes, %d left", ErrMalformed, i, l, len(b))
+		}
+		if _, dup := keys[id]; dup {
+			return fmt.Errorf("%w: reply key set %d repeats identifier %x", ErrMalformed, i, id[:4])
+		}
+		k := new(sphinx.ReplyKeys)
+		if err := k.UnmarshalBinary(b[:l]); err != nil {
+			return fmt.Errorf("%w: reply key set %d: %w", ErrMalformed, i, err)
+		}
+		keys[id] = k
+		b = b[l:]
+	}
+	if len(b) != 0 {
+		return fmt.Errorf("%w: %d bytes after the reply key sets", ErrMalformed, len(b))
+	}
+	s.keys = keys
+	return nil
+}
