@@ -85,6 +85,7 @@ type Client struct {
 	out     map[uint64]*outMsg
 	replies *e2e.ReplyStore
 	reasm   *fragment.Reassembler
+	dirty   bool // the reply keys changed since the last save
 	running bool
 
 	connMu sync.Mutex
@@ -131,6 +132,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 	copy(c.self.Identity[:], deps.Identity.Public().(ed25519.PublicKey))
 	c.self.Encryption = e2e.PublicKey(deps.Encryption)
 	copy(c.self.Gateway[:], cfg.Gateway)
+	c.loadState()
 	return c, nil
 }
 
@@ -161,6 +163,7 @@ func (c *Client) Send(ctx context.Context, to address.Address, msg []byte, withR
 	defer func() {
 		if surbID != nil { // not sent: the SURB will never be used
 			c.replies.Remove(*surbID)
+			c.markDirtyLocked()
 		}
 	}()
 	if withReplySURB {
@@ -176,6 +179,7 @@ func (c *Client) Send(ctx context.Context, to address.Address, msg []byte, withR
 			return 0, err
 		}
 		surbID = &id
+		c.markDirtyLocked()
 		if body, err = e2e.AttachSURB(surb, msg); err != nil {
 			return 0, err
 		}
@@ -218,7 +222,8 @@ func (c *Client) Reply(ctx context.Context, surb *sphinx.SURB, msg []byte) error
 }
 
 // Run sends and receives until ctx is done, then closes the gateway
-// connection and returns ctx's error. It may be called once.
+// connection, saves the reply keys (Deps.State) if they changed, and returns
+// ctx's error. It may be called once.
 func (c *Client) Run(ctx context.Context) error {
 	c.mu.Lock()
 	if c.running {
@@ -229,7 +234,9 @@ func (c *Client) Run(ctx context.Context) error {
 	c.mu.Unlock()
 	var wg sync.WaitGroup
 	wg.Go(func() { c.connLoop(ctx) })
+	wg.Go(func() { c.saveLoop(ctx) })
 	err := cover.Run(ctx, c.deps.Clock, c.sched, source{c}, sink{c, ctx})
 	wg.Wait()
+	c.saveState()
 	return err
 }

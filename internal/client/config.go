@@ -32,6 +32,7 @@ const (
 	DefaultSendTimeout       = 5 * time.Second
 	DefaultReceiveQueue      = 64
 	DefaultReplySURBs        = 1000
+	DefaultStateSaveInterval = 5 * time.Second
 )
 
 // Config tunes a Client. Zero fields take the defaults.
@@ -65,6 +66,18 @@ type Config struct {
 	// ReceiveQueue is the capacity of the Receive and Failures channels
 	// (default 64).
 	ReceiveQueue int
+	// StateSaveInterval is how often dirty reply keys are saved to
+	// Deps.State (default 5 s); they are also saved when Run ends.
+	StateSaveInterval time.Duration
+}
+
+// StateStore keeps what a client needs across restarts besides its keys.
+type StateStore interface {
+	// LoadReplyKeys returns what SaveReplyKeys last saved, or nil, nil if
+	// nothing.
+	LoadReplyKeys() ([]byte, error)
+	// SaveReplyKeys durably replaces the saved reply keys.
+	SaveReplyKeys(data []byte) error
 }
 
 // Conn is a connection to the gateway; *gwclient.Client implements it.
@@ -101,6 +114,16 @@ type Deps struct {
 	CryptoRand io.Reader
 	// Logger receives the client's logs; nil discards them.
 	Logger *slog.Logger
+	// State, if set, keeps the reply keys (e2e.ReplyStore) across
+	// restarts: New loads them, Run saves them when they changed, every
+	// Config.StateSaveInterval and when it ends. nil keeps them in memory
+	// only.
+	State StateStore
+	// TopologyFailed, if set, is called (and must not block) when no route
+	// can be built or the gateway is not in the topology, so the caller can
+	// refresh the topology early; (*topology.Watcher).Kick fits. Rate
+	// limiting is the callee's business.
+	TopologyFailed func()
 }
 
 func (c *Config) fill() error {
@@ -130,6 +153,9 @@ func (c *Config) fill() error {
 	}
 	if c.ReceiveQueue <= 0 {
 		c.ReceiveQueue = DefaultReceiveQueue
+	}
+	if c.StateSaveInterval <= 0 {
+		c.StateSaveInterval = DefaultStateSaveInterval
 	}
 	return nil
 }

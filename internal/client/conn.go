@@ -34,10 +34,12 @@ func (c *Client) dial(ctx context.Context) (Conn, error) {
 	if url == "" {
 		top := c.deps.Topology()
 		if top == nil {
+			c.topologyFailed()
 			return nil, ErrNoTopology
 		}
 		gw, ok := top.GatewayByIdentity(c.cfg.Gateway)
 		if !ok {
+			c.topologyFailed()
 			return nil, fmt.Errorf("%w: own gateway not listed", ErrNoTopology)
 		}
 		url = gw.ClientURL
@@ -132,6 +134,9 @@ func (c *Client) handle(ctx context.Context, d gwclient.Delivery) bool {
 			msg, err = c.replies.OpenByIdentifier(d.Identifier, d.Data)
 		} else {
 			msg, _, err = c.replies.Open(d.Data)
+		}
+		if err == nil {
+			c.markDirtyLocked()
 		}
 		c.mu.Unlock()
 		if err != nil {

@@ -38,8 +38,19 @@
 // lost like any packet on a link: a fragment is resent when its ack times
 // out, a reply (which has no ack) is gone.
 //
+// # State and topology
+//
+// With Deps.State set, the reply keys of the SURBs the client handed out
+// (e2e.ReplyStore, encoded with its MarshalBinary) survive a restart: New
+// loads them (a corrupt or unreadable blob is logged and ignored), and Run
+// saves them when they changed, every Config.StateSaveInterval on the
+// client's clock (a third goroutine) and once more when it ends. Whenever no
+// route can be built or the gateway is not in the topology, the client calls
+// Deps.TopologyFailed so its owner can refresh the topology early.
+//
 // Client.mu guards the queue, the ack table, the outgoing messages, the
-// ReplyStore and the reassembler; Client.connMu guards the current gateway
+// ReplyStore (and whether it changed since the last save) and the
+// reassembler; Client.connMu guards the current gateway
 // connection. Received messages and failures are delivered on buffered
 // channels; a full Receive() channel makes the connection loop wait, which
 // in turn leaves messages in the gateway's inbox.

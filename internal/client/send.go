@@ -93,23 +93,28 @@ func (c *Client) pop() {
 }
 
 // routeTo picks a route of three mixes and dest's gateway, with delays set.
-// Call with mu held. It returns the route and the sum of its delays.
+// Call with mu held.
 func (c *Client) routeTo(dest address.Address) ([]sphinx.Hop, error) {
 	r, _, err := c.routeDelay(dest)
 	return r, err
 }
 
+// routeDelay is routeTo that also returns the sum of the mixes' delays. On
+// ErrNoTopology it calls Deps.TopologyFailed.
 func (c *Client) routeDelay(dest address.Address) ([]sphinx.Hop, time.Duration, error) {
 	top := c.deps.Topology()
 	if top == nil {
+		c.topologyFailed()
 		return nil, 0, ErrNoTopology
 	}
 	gw, ok := top.GatewayByIdentity(ed25519.PublicKey(dest.Gateway[:]))
 	if !ok {
+		c.topologyFailed()
 		return nil, 0, fmt.Errorf("%w: gateway %x not listed", ErrNoTopology, dest.Gateway[:4])
 	}
 	route, err := top.Route(c.rng, gw)
 	if err != nil {
+		c.topologyFailed()
 		return nil, 0, errors.Join(ErrNoTopology, err)
 	}
 	var total time.Duration

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package client
+
+import (
+	"context"
+)
+
+// loadState loads the saved reply keys from Deps.State into c.replies. A
+// missing or corrupt blob is logged and ignored: the client starts with no
+// reply keys, and replies to SURBs handed out before are lost.
+func (c *Client) loadState() {
+	if c.deps.State == nil {
+		return
+	}
+	data, err := c.deps.State.LoadReplyKeys()
+	if err != nil {
+		c.deps.Logger.Warn("client: cannot load reply keys; starting without them", "err", err)
+		return
+	}
+	if data == nil {
+		return
+	}
+	if err := c.replies.UnmarshalBinary(data); err != nil {
+		c.deps.Logger.Warn("client: saved reply keys are corrupt; starting without them", "err", err)
+		return
+	}
+	c.deps.Logger.Debug("client: loaded reply keys", "count", c.replies.Len())
+}
+
+// markDirtyLocked records that the reply keys changed since the last save.
+// Call with mu held.
+func (c *Client) markDirtyLocked() { c.dirty = true }
+
+// saveState saves the reply keys to Deps.State if they changed since the
+// last save. A failed save is logged and retried at the next one. Only the
+// saver (and Run, once the saver has stopped) calls it, so saves never race
+// each other.
+func (c *Client) saveState() {
+	if c.deps.State == nil {
+		return
+	}
+	c.mu.Lock()
+	if !c.dirty {
+		c.mu.Unlock()
+		return
+	}
+	data, err := c.replies.MarshalBinary()
+	c.dirty = false
+	c.mu.Unlock()
+	if err == nil {
+		err = c.deps.State.SaveReplyKeys(data)
+	}
+	if err != nil {
+		c.deps.Logger.Warn("client: cannot save reply keys", "err", err)
+		c.mu.Lock()
+		c.dirty = true
+		c.mu.Unlock()
+	}
+}
+
+// saveLoop saves dirty reply keys every StateSaveInterval until ctx ends.
+func (c *Client) saveLoop(ctx context.Context) {
+	if c.deps.State == nil {
+		return
+	}
+	t := c.deps.Clock.NewTimer(c.cfg.StateSaveInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+			c.saveState()
+			t.Reset(c.cfg.StateSaveInterval)
+		}
+	}
+}
+
+// topologyFailed tells Deps.TopologyFailed that no route could be built.
+func (c *Client) topologyFailed() {
+	if c.deps.TopologyFailed != nil {
+		c.deps.TopologyFailed()
+	}
+}
