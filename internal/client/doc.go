@@ -33,8 +33,11 @@
 //     opened with the encryption key, cover is dropped, and fragments go to
 //     the reassembler, whose complete messages go to Receive().
 //
-// Loop-cover ticks build a cover packet to the client itself; drop-cover
-// ticks send nothing yet. A packet the gateway connection fails to take is
+// Loop-cover ticks build a cover packet to the client itself. Drop-cover
+// ticks (off by default, as in Nym; Config.Cover.DropMean turns them on)
+// build Loopix drop cover: a packet of the same size through three random
+// mixes to a random gateway of the topology, addressed to a fresh random
+// identity, so that gateway drops it as addressed to an unknown recipient. A packet the gateway connection fails to take is
 // lost like any packet on a link: a fragment is resent when its ack times
 // out, a reply (which has no ack) is gone.
 //

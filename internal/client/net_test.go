@@ -39,6 +39,7 @@ type testNet struct {
 type testGateway struct {
 	id  ed25519.PrivateKey
 	url string
+	gw  *gateway.Gateway
 }
 
 func listen(t *testing.T) net.Listener {
@@ -115,7 +116,7 @@ func startNet(t *testing.T) *testNet {
 			PubKey: base58.Encode(pub[:])}
 		dirapi.Sign(&p, id, time.Now())
 		dir.GatewayNodes = append(dir.GatewayNodes, p)
-		tn.gws = append(tn.gws, testGateway{id: id, url: url})
+		tn.gws = append(tn.gws, testGateway{id: id, url: url, gw: gw})
 	}
 	top, rep := topology.FromDirectory(&dir, topology.Options{})
 	if len(rep.Skipped) > 0 {
@@ -134,6 +135,8 @@ type clientOpts struct {
 	maxTries int
 	// realMean overrides the 5 ms real-stream mean gap.
 	realMean time.Duration
+	// dropMean turns drop cover on with this mean gap.
+	dropMean time.Duration
 }
 
 // newClient runs a client at gateway gw with fast rates and small delays
@@ -160,7 +163,7 @@ func (tn *testNet) newClient(t *testing.T, gw int, o clientOpts) *client.Client 
 	}
 	c, err := client.New(client.Config{
 		Gateway:    gwPub,
-		Cover:      cover.Config{RealMean: o.realMean, LoopMean: 50 * time.Millisecond},
+		Cover:      cover.Config{RealMean: o.realMean, LoopMean: 50 * time.Millisecond, DropMean: o.dropMean},
 		HopDelay:   time.Millisecond,
 		AckMargin:  300 * time.Millisecond,
 		BackoffMin: 50 * time.Millisecond,

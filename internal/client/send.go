@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/nym-go/nym/internal/ack"
@@ -16,6 +17,7 @@ import (
 	"github.com/nym-go/nym/internal/e2e"
 	"github.com/nym-go/nym/internal/fragment"
 	"github.com/nym-go/nym/internal/sphinx"
+	"github.com/nym-go/nym/internal/topology"
 )
 
 // outPacket is a packet ready for the gateway.
@@ -112,6 +114,12 @@ func (c *Client) routeDelay(dest address.Address) ([]sphinx.Hop, time.Duration, 
 		c.topologyFailed()
 		return nil, 0, fmt.Errorf("%w: gateway %x not listed", ErrNoTopology, dest.Gateway[:4])
 	}
+	return c.routeVia(top, gw)
+}
+
+// routeVia picks three mixes of top, then gw, with delays set, and returns
+// the route and the sum of the mixes' delays. Call with mu held.
+func (c *Client) routeVia(top *topology.Topology, gw topology.Gateway) ([]sphinx.Hop, time.Duration, error) {
 	route, err := top.Route(c.rng, gw)
 	if err != nil {
 		c.topologyFailed()
@@ -178,20 +186,23 @@ type sink struct {
 	ctx context.Context
 }
 
-// Send implements cover.Sink. Drop cover is not implemented: its ticks send
-// nothing.
+// Send implements cover.Sink: it builds loop and drop cover, and sends.
 func (s sink) Send(kind cover.Kind, p outPacket) {
 	c := s.c
 	conn := c.currentConn()
 	if conn == nil {
 		return
 	}
-	if kind == cover.Loop {
-		var err error
-		if p, err = c.buildCover(); err != nil {
-			c.deps.Logger.Debug("client: no loop cover", "err", err)
-			return
-		}
+	var err error
+	switch kind {
+	case cover.Loop:
+		p, err = c.buildCover()
+	case cover.Drop:
+		p, err = c.buildDrop()
+	}
+	if err != nil {
+		c.deps.Logger.Debug("client: no cover", "kind", kind, "err", err)
+		return
 	}
 	if p.pkt == nil {
 		return
@@ -213,6 +224,47 @@ func (c *Client) buildCover() (outPacket, error) {
 		return outPacket{}, err
 	}
 	hop, pkt, err := e2e.ComposeCover(c.deps.CryptoRand, route, c.self, e2e.NoAck, c.size)
+	if err != nil {
+		return outPacket{}, err
+	}
+	return outPacket{firstHop: hop, size: c.size, pkt: pkt}, nil
+}
+
+// buildDrop builds a drop-cover packet (Loopix drop cover): a packet of the
+// client's size through three random mixes to a random gateway of the
+// topology, addressed to a fresh random identity that no client has, so the
+// gateway drops it as addressed to an unknown recipient. Its plaintext is
+// sealed cover to a fresh key, so to everyone on the route it looks like
+// any other packet.
+func (c *Client) buildDrop() (outPacket, error) {
+	var dest address.Address
+	if _, err := io.ReadFull(c.deps.CryptoRand, dest.Identity[:]); err != nil {
+		return outPacket{}, fmt.Errorf("client: drop cover identity: %w", err)
+	}
+	_, enc, err := e2e.GenerateKey(c.deps.CryptoRand)
+	if err != nil {
+		return outPacket{}, err
+	}
+	dest.Encryption = enc
+	top := c.deps.Topology()
+	if top == nil {
+		c.topologyFailed()
+		return outPacket{}, ErrNoTopology
+	}
+	gws := top.Gateways()
+	if len(gws) == 0 {
+		c.topologyFailed()
+		return outPacket{}, fmt.Errorf("%w: no gateways", ErrNoTopology)
+	}
+	c.mu.Lock()
+	gw := gws[c.rng.IntN(len(gws))]
+	route, _, err := c.routeVia(top, gw)
+	c.mu.Unlock()
+	if err != nil {
+		return outPacket{}, err
+	}
+	copy(dest.Gateway[:], gw.Identity)
+	hop, pkt, err := e2e.ComposeCover(c.deps.CryptoRand, route, dest, e2e.NoAck, c.size)
 	if err != nil {
 		return outPacket{}, err
 	}
