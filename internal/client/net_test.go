@@ -59,8 +59,23 @@ func run(t *testing.T, f func(ctx context.Context)) {
 	t.Cleanup(func() { cancel(); <-done })
 }
 
+// netOpts tunes startNetWith.
+type netOpts struct {
+	// dialer, if set, is the wire.Dialer of every mix node and gateway
+	// (default wire.TCPDialer).
+	dialer wire.Dialer
+}
+
 func startNet(t *testing.T) *testNet {
 	t.Helper()
+	return startNetWith(t, netOpts{})
+}
+
+func startNetWith(t *testing.T, o netOpts) *testNet {
+	t.Helper()
+	if o.dialer == nil {
+		o.dialer = wire.TCPDialer{}
+	}
 	var dir dirapi.Topology
 	for layer := uint64(1); layer <= 3; layer++ {
 		key, err := sphinx.GenerateKey(rand.Reader)
@@ -68,7 +83,7 @@ func startNet(t *testing.T) *testNet {
 			t.Fatal(err)
 		}
 		ln := listen(t)
-		n, err := mixnode.New(mixnode.Config{}, mixnode.Deps{Key: key, Listener: ln, Dialer: wire.TCPDialer{}})
+		n, err := mixnode.New(mixnode.Config{}, mixnode.Deps{Key: key, Listener: ln, Dialer: o.dialer})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +105,7 @@ func startNet(t *testing.T) *testNet {
 		mixLn, wsLn := listen(t), listen(t)
 		store := memstore.New(memstore.Config{}, memstore.Deps{})
 		var gw *gateway.Gateway
-		mix, err := mixnode.New(mixnode.Config{}, mixnode.Deps{Key: key, Listener: mixLn, Dialer: wire.TCPDialer{},
+		mix, err := mixnode.New(mixnode.Config{}, mixnode.Deps{Key: key, Listener: mixLn, Dialer: o.dialer,
 			Final: func(u *sphinx.Unwrapped) { gw.Final(u) }})
 		if err != nil {
 			t.Fatal(err)
