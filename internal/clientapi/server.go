@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package clientapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nym-go/nym/internal/address"
+	"github.com/nym-go/nym/internal/client"
+	"github.com/nym-go/nym/internal/sphinx"
+)
+
+// DefaultAddr is where a client's API listens by default: loopback only.
+const DefaultAddr = "127.0.0.1:1977"
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultMaxMessage      = 16 << 20
+	DefaultMaxConns        = 64
+	DefaultWriteQueue      = 256
+	DefaultWriteTimeout    = 10 * time.Second
+	DefaultTrackedMessages = 1 << 16
+)
+
+// ErrRunning is returned by a second call of Run.
+var ErrRunning = errors.New("client api: already running")
+
+// Backend is what the server needs from a client; *client.Client implements
+// it.
+type Backend interface {
+	Address() address.Address
+	Send(ctx context.Context, to address.Address, msg []byte, withReplySURB bool) (client.MessageID, error)
+	Reply(ctx context.Context, surb *sphinx.SURB, msg []byte) error
+	Receive() <-chan client.Received
+	Failures() <-chan client.Failure
+}
+
+// Config sets the server's limits. Zero fields take the defaults.
+type Config struct {
+	// MaxMessage bounds a message in a request (default 16 MiB). A frame may
+	// be MaxMessage + FrameOverhead bytes; a larger one closes the
+	// connection with status 1009 (message too big).
+	MaxMessage int
+	// MaxConns bounds the open connections (default 64); more are refused
+	// with HTTP 503 before the websocket upgrade.
+	MaxConns int
+	// WriteQueue is how many frames may wait to be written to one connection
+	// (default 256). When it is full the connection is closed with status
+	// 1008 (policy violation): a slow reader never holds up the others.
+	WriteQueue int
+	// WriteTimeout bounds writing one frame (default 10 s); a write that
+	// takes longer closes the connection.
+	WriteTimeout time.Duration
+	// TrackedMessages is how many sent messages are remembered to route
+	// their failure to the connection that sent them (default 65536); the
+	// failure of a message forgotten since goes to every connection.
+	TrackedMessages int
+}
+
+func (c *Config) validate() error {
+	for _, f := range []struct {
+		name string
+		v    *int
+		def  int
+	}{
+		{"MaxMessage", &c.MaxMessage, DefaultMaxMessage},
+		{"MaxConns", &c.MaxConns, DefaultMaxConns},
+		{"WriteQueue", &c.WriteQueue, DefaultWriteQueue},
+		{"TrackedMessages", &c.TrackedMessages, DefaultTrackedMessages},
+	} {
+		if *f.v < 0 {
+			return fmt.Errorf("client api: config: %s is negative (%d)", f.name, *f.v)
+		}
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+	}
+	if c.WriteTimeout < 0 {
+		return fmt.Errorf("client api: config: WriteTimeout is negative (%v)", c.WriteTimeout)
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	return nil
+}
+
+// Deps are what a Server needs.
+type Deps struct {
+	// Backend is the client the API drives. Required.
+	Backend Backend
+	// Listener is where Run serves the API; nil means the caller serves
+	// Handler itself and Run only dispatches received messages.
+	Listener net.Listener
+	// Logger receives the server's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Stats counts what the server has done since New.
+type Stats struct {
+	Conns          int    // open connections
+	Refused        uint64 // connections refused at MaxConns or during shutdown
+	SlowDrops      uint64 // connections closed because their write queue was full
+	BadRequests    uint64 // requests answered with a request error
+	Received       uint64 // messages read from Backend.Receive
+	Failures       uint64 // failures read from Backend.Failures
+	FailuresLogged uint64 // failures with no open connection to report them to
+}
+
+// Server is the local websocket API of a client. Create it with New and
+// call Run for its lifetime.
+type Server struct {
+	cfg  Config
+	b    Backend
+	lis  net.Listener
+	log  *slog.Logger
+	self address.Address
+
+	running atomic.Bool
+	ctx     context.Context // ends when Run's shutdown begins; connections' requests use it
+	cancel  context.CancelFunc
+
+	// mu guards the fields below it.
+	mu       sync.Mutex
+	stopping bool
+	conns    map[*conn]struct{}
+	changed  chan struct{} // closed and replaced when conns changes
+	sent     map[client.MessageID]*conn
+	sentRing []client.MessageID // insertion order of sent, for eviction
+	sentHead int
+
+	handlers sync.WaitGroup // connection handlers (tracked under mu)
+
+	refused, slowDrops, badRequests, received, failures, failuresLogged atomic.Uint64
+}
+
+// New checks cfg and deps and returns a Server.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if deps.Backend == nil {
+		return nil, errors.New("client api: Deps.Backend is required")
+	}
+	log := deps.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:     cfg,
+		b:       deps.Backend,
+		lis:     deps.Listener,
+		log:     log.With("component", "clientapi"),
+		self:    deps.Backend.Address(),
+		conns:   map[*conn]struct{}{},
+		changed: make(chan struct{}),
+		sent:    map[client.MessageID]*conn{},
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Handler returns the websocket endpoint; it is served at "/".
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveWS) }
+
+// Stats returns the server's counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	n := len(s.conns)
+	s.mu.Unlock()
+	return Stats{
+		Conns: n, Refused: s.refused.Load(), SlowDrops: s.slowDrops.Load(), BadRequests: s.badRequests.Load(),
+		Received: s.received.Load(), Failures: s.failures.Load(), FailuresLogged: s.failuresLogged.Load(),
+	}
+}
+
+// Run serves Deps.Listener (if set) and hands received messages and
+// failures to the connections until ctx ends; then it closes the listener
+// and every connection (status 1001, going away) and returns nil once they
+// have stopped. It returns an error if serving the listener fails.
+func (s *Server) Run(ctx context.Context) error {
+	if !s.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	dctx, stopDispatch := context.WithCancel(ctx)
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		s.dispatch(dctx)
+	}()
+	var srv *http.Server
+	served := make(chan error, 1)
+	if s.lis != nil {
+		srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { served <- srv.Serve(s.lis) }()
+		s.log.Info("client api listening", "addr", s.lis.Addr().String())
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+		err = fmt.Errorf("client api: serve: %w", err)
+	}
+	if srv != nil {
+		srv.Close() // closes the listener; hijacked websocket connections are ours to close
+	}
+	stopDispatch()
+	<-dispatched
+	s.shutdown()
+	if srv != nil && err == nil {
+		<-served
+	}
+	return err
+}
+
+// shutdown refuses new connections, closes every open one and waits for
+// their handlers.
+func (s *Server) shutdown() {
+	s.mu.Lock()
+	s.stopping = true
+	all := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		all = append(all, c)
+	}
+	s.mu.Unlock()
+	s.cancel()
+	for _, c := range all {
+		c.kill(statusGoingAway, "client shutting down")
+	}
+	s.handlers.Wait()
+}
+
+// admit registers c unless the server is stopping or full.
+func (s *Server) admit() (ok bool, why string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		return false, "client api shutting down"
+	}
+	if len(s.conns) >= s.cfg.MaxConns {
+		return false, "too many connections"
+	}
+	s.handlers.Add(1)
+	return true, ""
+}
+
+func (s *Server) addConn(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns[c] = struct{}{}
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *Server) removeConn(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// track remembers that c sent message id, forgetting the oldest beyond
+// Config.TrackedMessages.
+func (s *Server) track(id client.MessageID, c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.sentRing) < s.cfg.TrackedMessages {
+		s.sentRing = append(s.sentRing, id)
+	} else {
+		old := s.sentRing[s.sentHead]
+		delete(s.sent, old)
+		s.sentRing[s.sentHead] = id
+		s.sentHead = (s.sentHead + 1) % len(s.sentRing)
+	}
+	s.sent[id] = c
+}
+
+// dispatch moves received messages and failures from the Backend to the
+// connections until ctx ends. It reads Backend.Receive only while a
+// connection is open, so that with none the messages stay in the client
+// (and, by back-pressure, in the gateway's inbox). A message read just as
+// the last connection closed is held and given to the next one.
+func (s *Server) dispatch(ctx context.Context) {
+	var pending *client.Received
+	recvOpen, failOpen := true, true
+	for {
+		s.mu.Lock()
+		n := len(s.conns)
+		changed := s.changed
+		s.mu.Unlock()
+		if pending != nil && n > 0 {
+			if s.fanout(pending) {
+				pending = nil
+			}
+			continue
+		}
+		var recv <-chan client.Received
+		if n > 0 && pending == nil && recvOpen {
+			recv = s.b.Receive()
+		}
+		var fails <-chan client.Failure
+		if failOpen {
+			fails = s.b.Failures()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		case m, ok := <-recv:
+			if !ok {
+				recvOpen = false
+				continue
+			}
+			s.received.Add(1)
+			if !s.fanout(&m) {
+				pending = &m
+			}
+		case f, ok := <-fails:
+			if !ok {
+				failOpen = false
+				continue
+			}
+			s.failures.Add(1)
+			s.routeFailure(f)
+		}
+	}
+}
+
+// fanout queues m on every open connection; it returns false if there was
+// none.
+func (s *Server) fanout(m *client.Received) bool {
+	var surb []byte
+	if m.ReplySURB != nil {
+		b, err := m.ReplySURB.MarshalBinary()
+		if err != nil {
+			s.log.Warn("reply SURB not encodable; delivering the message without it", "error", err)
+		} else {
+			surb = b
+		}
+	}
+	bin := encodeReceivedBinary(m.Message, surb)
+	text, textOK := encodeReceivedJSON(m.Message, surb)
+	conns := s.openConns()
+	for _, c := range conns {
+		if textOK && !c.binary.Load() {
+			c.enqueue(frameText, text)
+		} else {
+			c.enqueue(frameBinary, bin)
+		}
+	}
+	return len(conns) > 0
+}
+
+func (s *Server) openConns() []*conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+// routeFailure reports f to the connection that sent the message if it is
+// still open, else to every connection, else to the log.
+func (s *Server) routeFailure(f client.Failure) {
+	e := &ServerError{Code: CodeMessageFailed, Message: fmt.Sprintf("message %d failed: %v", f.ID, f.Err)}
+	s.mu.Lock()
+	c := s.sent[f.ID]
+	var targets []*conn
+	if _, open := s.conns[c]; c != nil && open {
+		targets = []*conn{c}
+	} else {
+		for o := range s.conns {
+			targets = append(targets, o)
+		}
+	}
+	s.mu.Unlock()
+	if len(targets) == 0 {
+		s.failuresLogged.Add(1)
+		s.log.Warn("message failed and no application is connected", "id", uint64(f.ID), "error", f.Err)
+		return
+	}
+	for _, t := range targets {
+		t.sendError(e, false)
+	}
+}
+
+// *client.Client is the Backend nym-client runs the API over.
+var _ Backend = (*client.Client)(nil)
