@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/nym-go/nym/internal/cover/covertest"
 )
 
 // The requirement: the times at which packets leave the client do
@@ -59,8 +61,8 @@ func TestSendTimesIndependentOfTraffic(t *testing.T) {
 		"saturated": drive(t, Config{}, 102, saturated(), statSends),
 		"bursty":    drive(t, Config{}, 103, bursty(9), statSends),
 	}
-	crit1 := ks1Crit(alpha, len(idle))
-	if d := ksExp(idle, combinedMean); d > crit1 {
+	crit1 := covertest.KS1Crit(alpha, len(idle))
+	if d := covertest.KSExp(idle, combinedMean); d > crit1 {
 		t.Errorf("idle vs Exp(%.2f ms): D = %.4f > %.4f", combinedMean, d, crit1)
 	} else {
 		t.Logf("idle vs Exp(%.2f ms): D = %.4f, critical %.4f", combinedMean, d, crit1)
@@ -76,8 +78,8 @@ func TestSendTimesIndependentOfTraffic(t *testing.T) {
 			t.Fatalf("%s: only %d real packets sent", name, reals)
 		}
 		g := gaps(sends)
-		d1, d2 := ksExp(g, combinedMean), ks2(idle, g)
-		crit2 := ks2Crit(alpha, len(idle), len(g))
+		d1, d2 := covertest.KSExp(g, combinedMean), covertest.KS2(idle, g)
+		crit2 := covertest.KS2Crit(alpha, len(idle), len(g))
 		t.Logf("%s (%d real of %d): vs Exp D = %.4f (critical %.4f); vs idle D = %.4f (critical %.4f)",
 			name, reals, len(sends), d1, crit1, d2, crit2)
 		if d1 > crit1 {
@@ -137,8 +139,8 @@ func brokenGaps(cover []sent, seed uint64) []float64 {
 func TestKSDetectsLeakyScheduler(t *testing.T) {
 	idle := gaps(drive(t, Config{}, 101, &queue{}, statSends))
 	broken := brokenGaps(drive(t, Config{}, 104, &queue{}, statSends), 11)
-	d2, crit2 := ks2(idle, broken), ks2Crit(alpha, len(idle), len(broken))
-	d1, crit1 := ksExp(broken, combinedMean), ks1Crit(alpha, len(broken))
+	d2, crit2 := covertest.KS2(idle, broken), covertest.KS2Crit(alpha, len(idle), len(broken))
+	d1, crit1 := covertest.KSExp(broken, combinedMean), covertest.KS1Crit(alpha, len(broken))
 	t.Logf("leaky: vs idle D = %.4f (critical %.4f); vs Exp D = %.4f (critical %.4f)", d2, crit2, d1, crit1)
 	if d2 <= crit2 || d1 <= crit1 {
 		t.Fatalf("leaky scheduler not detected: D2 = %.4f (crit %.4f), D1 = %.4f (crit %.4f)", d2, crit2, d1, crit1)
@@ -151,7 +153,7 @@ func TestKSDetectsSubtleLeak(t *testing.T) {
 	idle := gaps(drive(t, Config{}, 101, &queue{}, statSends))
 	// Saturated client whose real stream runs at mean 10 ms.
 	fast := gaps(drive(t, Config{RealMean: 10 * time.Millisecond}, 105, saturated(), statSends))
-	d2, crit2 := ks2(idle, fast), ks2Crit(alpha, len(idle), len(fast))
+	d2, crit2 := covertest.KS2(idle, fast), covertest.KS2Crit(alpha, len(idle), len(fast))
 	t.Logf("fast-when-busy: vs idle D = %.4f (critical %.4f)", d2, crit2)
 	if d2 <= crit2 {
 		t.Fatalf("rate leak not detected: D = %.4f <= %.4f", d2, crit2)
