@@ -169,6 +169,10 @@ func (n *Net) startProcess(sup *supervisor, root, id, bin string, args ...string
 		out.Flush()
 		if ctx.Err() == nil {
 			n.log.Error("child process exited early", "id", id, "error", err)
+			if err == nil {
+				err = errors.New("exit status 0")
+			}
+			return fmt.Errorf("exited early: %w", err)
 		}
 		return err
 	})

@@ -104,7 +104,7 @@ func (n *Net) Run(ctx context.Context) (err error) {
 	}
 	for _, s := range specs {
 		if err := n.startNode(sup, root, bins, s.info.ID); err != nil {
-			return err
+			return n.cause(ctx, sup, err)
 		}
 	}
 	info := &Info{Dir: root, Directory: dirURL, Dashboard: dirURL + "/", Exec: n.cfg.Exec}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package localnet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nym-go/nym/internal/dirclient"
+	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/logtest"
+)
+
+// started is a network started by startNet.
+type started struct {
+	info   Info
+	cancel context.CancelFunc
+	done   chan error
+	logs   *logtest.Buffer
+}
+
+// startNet runs a network from cfg and waits (up to 60 s) until it is
+// ready. The network is stopped at cleanup if the test has not stopped it.
+func startNet(t *testing.T, cfg Config, stderr *logtest.Buffer) *started {
+	t.Helper()
+	log, logs := logtest.New()
+	ready := make(chan Info, 1)
+	deps := Deps{Logger: log, Ready: func(i Info) { ready <- i }}
+	if stderr != nil {
+		deps.Stderr = stderr
+	}
+	n, err := New(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &started{cancel: cancel, done: make(chan error, 1), logs: logs}
+	go func() { s.done <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-s.done:
+		case <-time.After(2 * ShutdownTimeout):
+			t.Error("Run did not return at cleanup")
+		}
+	})
+	select {
+	case s.info = <-ready:
+	case err := <-s.done:
+		s.done <- err
+		t.Fatalf("Run before ready: %v\nlogs:\n%s", err, logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("not ready within 60 s; logs:\n%s", logs.String())
+	}
+	return s
+}
+
+// stop cancels the network and returns Run's result and how long it took.
+func (s *started) stop(t *testing.T) (error, time.Duration) {
+	t.Helper()
+	begin := time.Now()
+	s.cancel()
+	select {
+	case err := <-s.done:
+		s.done <- err // for the cleanup
+		return err, time.Since(begin)
+	case <-time.After(2 * ShutdownTimeout):
+		t.Fatal("Run did not return within twice the shutdown timeout")
+		return nil, 0
+	}
+}
+
+// checkTopology checks that the directory lists every node of info with
+// its keys, address and layer, and that every node's HTTP API answers.
+func checkTopology(t *testing.T, info Info) {
+	t.Helper()
+	hc := &http.Client{Timeout: 5 * time.Second}
+	defer hc.CloseIdleConnections()
+	dc, err := dirclient.New(info.Directory, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo, err := dc.Topology(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixes, gateways := map[string]string{}, map[string]string{}
+	for _, m := range topo.MixNodes {
+		mixes[m.PubKey] = m.Host + " " + string(rune('0'+m.Layer)) + " " + m.IdentityKey
+	}
+	for _, g := range topo.GatewayNodes {
+		gateways[g.PubKey] = g.MixnetListener + " " + g.ClientListener + " " + g.IdentityKey
+	}
+	for _, n := range info.Nodes {
+		switch n.Role {
+		case "mixnode":
+			if want := n.MixnetAddress + " " + string(rune('0'+n.Layer)) + " " + n.Identity; mixes[n.SphinxKey] != want {
+				t.Errorf("mix %s: topology has %q, want %q", n.ID, mixes[n.SphinxKey], want)
+			}
+		case "entry-gateway":
+			if want := n.MixnetAddress + " " + n.ClientsURL + " " + n.Identity; gateways[n.SphinxKey] != want {
+				t.Errorf("gateway %s: topology has %q, want %q", n.ID, gateways[n.SphinxKey], want)
+			}
+		default:
+			t.Errorf("node %s has role %q", n.ID, n.Role)
+		}
+		if err := healthy(context.Background(), hc, n.HTTPAddress); err != nil {
+			t.Errorf("node %s HTTP API: %v", n.ID, err)
+		}
+	}
+	if len(mixes) != 6 || len(gateways) != 2 {
+		t.Errorf("topology has %d mixes and %d gateways, want 6 and 2", len(mixes), len(gateways))
+	}
+}
+
+// checkInfoFile checks that dir/localnet.json holds info with every
+// documented key.
+func checkInfoFile(t *testing.T, dir string, info Info) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, InfoFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%s: %v\n%s", InfoFile, err, raw)
+	}
+	for _, k := range []string{"directory", "dashboard", "nodes", "clients"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("%s lacks key %q", InfoFile, k)
+		}
+	}
+	var nodes []map[string]any
+	if err := json.Unmarshal(doc["nodes"], &nodes); err != nil || len(nodes) != len(info.Nodes) {
+		t.Fatalf("nodes: %v (%d entries, want %d)", err, len(nodes), len(info.Nodes))
+	}
+	for _, n := range nodes {
+		for _, k := range []string{"id", "role", "layer", "mixnetAddress", "httpAddress", "identity", "sphinxKey"} {
+			if _, ok := n[k]; !ok {
+				t.Errorf("node %v lacks key %q", n["id"], k)
+			}
+		}
+		if _, ok := n["clientsURL"]; ok != (n["role"] == "entry-gateway") {
+			t.Errorf("node %v: clientsURL present=%v for role %v", n["id"], ok, n["role"])
+		}
+	}
+	got, err := ReadInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(got)
+	b, _ := json.Marshal(info)
+	if string(a) != string(b) {
+		t.Errorf("%s differs from the Ready info:\n%s\n%s", InfoFile, a, b)
+	}
+	if info.Dashboard != info.Directory+"/" || !strings.HasPrefix(info.Directory, "http://127.0.0.1:") {
+		t.Errorf("directory %q, dashboard %q", info.Directory, info.Dashboard)
+	}
+}
+
+func TestInProcess(t *testing.T) {
+	leaktest.Check(t)
+	dir := filepath.Join(t.TempDir(), "net")
+	begin := time.Now()
+	s := startNet(t, Config{Dir: dir, Clients: -1}, nil)
+	t.Logf("in-process network ready after %v (Run measured %d ms)", time.Since(begin).Round(time.Millisecond), s.info.ReadyMillis)
+	if s.info.Dir != dir || s.info.Exec {
+		t.Errorf("info: dir %q exec %v", s.info.Dir, s.info.Exec)
+	}
+	if len(s.info.Nodes) != 8 {
+		t.Fatalf("%d nodes, want 8", len(s.info.Nodes))
+	}
+	checkTopology(t, s.info)
+	checkInfoFile(t, dir, s.info)
+
+	err, took := s.stop(t)
+	if err != nil {
+		t.Fatalf("Run after cancel: %v\nlogs:\n%s", err, s.logs.String())
+	}
+	if took > ShutdownTimeout {
+		t.Errorf("stopping took %v, more than %v", took, ShutdownTimeout)
+	}
+	t.Logf("stopped in %v", took.Round(time.Millisecond))
+	if _, err := os.Stat(filepath.Join(dir, InfoFile)); err != nil {
+		t.Errorf("a given dir is kept: %v", err)
+	}
+}
+
+func TestDirReuse(t *testing.T) {
+	leaktest.Check(t)
+	dir := t.TempDir()
+	s := startNet(t, Config{Dir: dir, Clients: -1, MixesPerLayer: 1, Gateways: 1}, nil)
+	first := s.info.Nodes[0].Identity
+	if err, _ := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	// A second run over the same dir is refused without Force.
+	n, err := New(Config{Dir: dir, Clients: -1}, Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("Run over an existing network without Force: %v", err)
+	}
+	// With Force it starts afresh, with new keys.
+	s = startNet(t, Config{Dir: dir, Clients: -1, MixesPerLayer: 1, Gateways: 1, Force: true}, nil)
+	if s.info.Nodes[0].Identity == first {
+		t.Error("Force kept the old keys")
+	}
+	if err, _ := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTempDirRemoved(t *testing.T) {
+	leaktest.Check(t)
+	s := startNet(t, Config{Clients: -1, MixesPerLayer: 1, Gateways: 1}, nil)
+	if _, err := os.Stat(filepath.Join(s.info.Dir, InfoFile)); err != nil {
+		t.Fatal(err)
+	}
+	if err, _ := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.info.Dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("temporary dir still there: %v", err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"layers", Config{Layers: 2}, "layers"},
+		{"mixes", Config{MixesPerLayer: -1}, "mixes per layer"},
+		{"too many mixes", Config{MixesPerLayer: MaxMixesPerLayer + 1}, "mixes per layer"},
+		{"gateways", Config{Gateways: -2}, "gateways"},
+		{"clients", Config{Clients: MaxClients + 1}, "clients"},
+		{"traffic without clients", Config{Traffic: true, Clients: -1}, "traffic needs"},
+		{"listen", Config{DirectoryListen: "nonsense"}, "directory listen"},
+		{"log level", Config{LogLevel: "loud"}, "log level"},
+		{"hop delay", Config{HopDelay: time.Hour}, "hop delay"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := New(tt.cfg, Deps{}); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New: %v, want an error about %q", err, tt.want)
+			}
+		})
+	}
+	n, err := New(Config{}, Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := n.cfg
+	if c.Layers != 3 || c.MixesPerLayer != 2 || c.Gateways != 2 || c.Clients != 2 || c.HopDelay != DefaultHopDelay ||
+		c.DirectoryListen != DefaultDirectoryListen || c.ReadyTimeout != DefaultReadyTimeout {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
