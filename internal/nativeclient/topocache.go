@@ -48,12 +48,33 @@ type topologyCache struct {
 	hasCurrent func() bool
 	log        *slog.Logger
 
-	mu   sync.Mutex
-	last []byte // the JSON last written or read
+	mu     sync.Mutex
+	last   []byte           // the JSON last written or read
+	primed *dirapi.Topology // returned by the next Fetch instead of fetching
+}
+
+// prime fetches once (as Fetch does) for Run to have a topology before the
+// watcher's first fetch, and has the watcher's first Fetch return the same
+// result instead of asking the directory again at once.
+func (c *topologyCache) prime(ctx context.Context) (*dirapi.Topology, error) {
+	t, err := c.Fetch(ctx)
+	if err == nil {
+		c.mu.Lock()
+		c.primed = t
+		c.mu.Unlock()
+	}
+	return t, err
 }
 
 // Fetch is the watcher's Deps.Fetch.
 func (c *topologyCache) Fetch(ctx context.Context) (*dirapi.Topology, error) {
+	c.mu.Lock()
+	t := c.primed
+	c.primed = nil
+	c.mu.Unlock()
+	if t != nil {
+		return t, nil
+	}
 	t, err := c.fetch(ctx)
 	if err == nil {
 		if usable(t, c.opts) {

@@ -10,6 +10,7 @@ package nettest
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +24,7 @@ import (
 	"github.com/nym-go/nym/internal/directory"
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/node"
+	"github.com/nym-go/nym/internal/nodehttp"
 	"github.com/nym-go/nym/internal/topology"
 )
 
@@ -36,6 +38,8 @@ type Network struct {
 	DirectoryURL string
 	// Gateways are the gateways' base58 identity keys.
 	Gateways []string
+	// GatewayHTTP are the gateways' HTTP API addresses (host:port).
+	GatewayHTTP []string
 
 	dir     *httptest.Server
 	dirOnce sync.Once
@@ -71,9 +75,10 @@ func Start(t testing.TB, root string, gateways int) *Network {
 		ids = append(ids, id)
 	}
 	for _, id := range ids {
-		keys := runNode(t, root, id)
+		keys, addrs := runNode(t, root, id)
 		if id[:2] == "gw" {
 			n.Gateways = append(n.Gateways, base58.Encode(keys.Identity.Public().(ed25519.PublicKey)))
+			n.GatewayHTTP = append(n.GatewayHTTP, addrs.HTTP.String())
 		}
 	}
 	dc, err := dirclient.New(n.DirectoryURL, nil)
@@ -126,7 +131,7 @@ func initNode(t testing.TB, o node.InitOptions) {
 	writeFile(t, path, text)
 }
 
-func runNode(t testing.TB, home, id string) *node.KeySet {
+func runNode(t testing.TB, home, id string) (*node.KeySet, node.Addrs) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan node.Addrs, 1)
@@ -145,8 +150,9 @@ func runNode(t testing.TB, home, id string) *node.KeySet {
 			t.Errorf("node %s did not stop", id)
 		}
 	})
+	var addrs node.Addrs
 	select {
-	case <-ready:
+	case addrs = <-ready:
 	case err := <-done:
 		t.Fatalf("node %s: %v", id, err)
 	case <-time.After(10 * time.Second):
@@ -156,7 +162,22 @@ func runNode(t testing.TB, home, id string) *node.KeySet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return keys
+	return keys, addrs
+}
+
+// GatewayStats returns the statistics of gateway i from its HTTP API.
+func (n *Network) GatewayStats(t testing.TB, i int) nodehttp.GatewayStats {
+	t.Helper()
+	resp, err := http.Get("http://" + n.GatewayHTTP[i] + nodehttp.PathGateway)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st nodehttp.GatewayStats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.

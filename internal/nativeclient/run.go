@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package nativeclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nym-go/nym/internal/client"
+	"github.com/nym-go/nym/internal/clientapi"
+	"github.com/nym-go/nym/internal/clock"
+	"github.com/nym-go/nym/internal/dirclient"
+	"github.com/nym-go/nym/internal/topology"
+)
+
+// ShutdownTimeout bounds how long Run takes to stop once its context ends.
+const ShutdownTimeout = 5 * time.Second
+
+// RunOptions are the arguments of Run and CheckConfig.
+type RunOptions struct {
+	// Home is the $NYM_HOME root; empty means home.Root().
+	Home string
+	// ID names the client.
+	ID string
+	// Port, if not 0, overrides the port of api.listen.
+	Port int
+	// Stdout receives the banner: the address and the API's URL.
+	Stdout io.Writer
+	// Logger is the client's logger; nil discards logs.
+	Logger *slog.Logger
+	// Clock is the client's clock; nil means clock.Real().
+	Clock clock.Clock
+	// Ready, if set, is called once the API listens.
+	Ready func(Addrs)
+}
+
+// Addrs are what a running client tells its users.
+type Addrs struct {
+	// API is the bound address of the local websocket API.
+	API net.Addr
+	// Address is the client's mixnet address (text form).
+	Address string
+}
+
+// URL returns the websocket URL of the local API.
+func (a Addrs) URL() string { return "ws://" + a.API.String() }
+
+// CheckConfig loads the client's config strictly (unknown keys are
+// errors) and its keys, and reports the problems.
+func CheckConfig(opts RunOptions) error {
+	dir, err := clientDir(opts.Home, opts.ID)
+	if err != nil {
+		return err
+	}
+	if _, _, err := Load(dir.Config(), true); err != nil {
+		return err
+	}
+	if _, err := LoadKeys(dir); err != nil {
+		return fmt.Errorf("client %q: %w", opts.ID, err)
+	}
+	return nil
+}
+
+// Run runs the client until ctx ends: the topology watcher (with its cache),
+// the client core connected to its gateway (registering again if the shared
+// key is gone), and the local API. Then it stops everything within
+// ShutdownTimeout and returns nil, or the first error that stopped a part.
+func Run(ctx context.Context, opts RunOptions) error {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real()
+	}
+	if opts.Port < 0 || opts.Port > 65535 {
+		return fmt.Errorf("--port %d is outside 0..65535", opts.Port)
+	}
+	dir, err := clientDir(opts.Home, opts.ID)
+	if err != nil {
+		return err
+	}
+	cfg, unknown, err := Load(dir.Config(), false)
+	if err != nil {
+		return err
+	}
+	log := opts.Logger.With("client", cfg.ID)
+	if len(unknown) > 0 {
+		log.Warn("config has unknown keys; they are ignored (run with --check-config to see them as errors)",
+			"keys", strings.Join(unknown, ", "))
+	}
+	keys, err := LoadKeys(dir)
+	if err != nil {
+		return fmt.Errorf("client %q: %w", cfg.ID, err)
+	}
+	gw, err := cfg.GatewayKey()
+	if err != nil {
+		return err
+	}
+	listen := cfg.API.Listen
+	if opts.Port != 0 {
+		host, _, _ := net.SplitHostPort(listen) // checked by Validate
+		listen = net.JoinHostPort(host, strconv.Itoa(opts.Port))
+	}
+
+	dc, err := dirclient.New(cfg.Directory.URL, nil)
+	if err != nil {
+		return err
+	}
+	var watcher *topology.Watcher
+	cache := &topologyCache{
+		path: dir.Data(TopologyCacheFile), fetch: dc.Topology,
+		hasCurrent: func() bool { return watcher.Current() != nil },
+		log:        log.With("component", "topology"),
+	}
+	watcher, err = topology.New(topology.Config{Interval: cfg.Directory.TopologyInterval},
+		topology.Deps{Fetch: cache.Fetch, Clock: opts.Clock, Logger: log.With("component", "topology")})
+	if err != nil {
+		return err
+	}
+	// One fetch (or the cache) before the API opens, so that the first
+	// request finds a topology; the watcher takes over from there.
+	var initial *topology.Topology
+	pctx, pcancel := context.WithTimeout(ctx, topology.DefaultFetchTimeout)
+	if dt, err := cache.prime(pctx); err != nil {
+		log.Warn("no topology yet: the directory is unreachable and there is no cache; sends fail until it answers", "error", err)
+	} else {
+		initial, _ = topology.FromDirectory(dt, topology.Options{})
+	}
+	pcancel()
+	current := func() *topology.Topology {
+		if t := watcher.Current(); t != nil {
+			return t
+		}
+		return initial
+	}
+	core, err := client.New(cfg.clientConfig(gw), client.Deps{
+		Identity:       keys.Identity,
+		Encryption:     keys.Encryption,
+		AckKey:         keys.Ack,
+		Topology:       current,
+		GatewayKeys:    NewGatewayKeys(dir.Data(GatewayKeysDir)),
+		State:          NewReplyKeys(dir.Data(ReplyKeysFile)),
+		TopologyFailed: watcher.Kick,
+		Clock:          opts.Clock,
+		Logger:         log.With("component", "client"),
+	})
+	if err != nil {
+		return fmt.Errorf("client %q: %w", cfg.ID, err)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("local API listener: %w", err)
+	}
+	api, err := clientapi.New(clientapi.Config{MaxMessage: cfg.Traffic.MaxMessage},
+		clientapi.Deps{Backend: core, Listener: ln, Logger: log.With("component", "api")})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	addrs := Addrs{API: ln.Addr(), Address: core.Address().String()}
+	fmt.Fprintf(out(opts.Stdout), "nym-client %q\n  address:   %s\n  local API: %s\n  gateway:   %s\n  directory: %s\n",
+		cfg.ID, addrs.Address, addrs.URL(), cfg.Gateway.Identity, cfg.Directory.URL)
+	if opts.Ready != nil {
+		opts.Ready(addrs)
+	}
+
+	g := newGroup(ctx)
+	g.Go("topology", watcher.Run)
+	g.Go("client", func(ctx context.Context) error {
+		err := core.Run(ctx)
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			return nil
+		}
+		return err
+	})
+	g.Go("api", api.Run)
+	log.Info("nym-client running", "address", addrs.Address, "api", addrs.URL())
+	err = g.Wait(ShutdownTimeout)
+	log.Info("nym-client stopped", "error", err)
+	return err
+}
+
+// group runs named tasks; the first to fail cancels the others.
+type group struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+}
+
+func newGroup(parent context.Context) *group {
+	ctx, cancel := context.WithCancel(parent)
+	return &group{ctx: ctx, cancel: cancel}
+}
+
+// Go starts task; an error it returns (or its returning before the group
+// is cancelled) stops the group.
+func (g *group) Go(name string, task func(context.Context) error) {
+	g.wg.Go(func() {
+		err := task(g.ctx)
+		if err == nil && g.ctx.Err() == nil {
+			err = errors.New("stopped unexpectedly")
+		}
+		if err != nil {
+			g.once.Do(func() { g.err = fmt.Errorf("%s: %w", name, err) })
+		}
+		g.cancel()
+	})
+}
+
+// Wait waits for the group to be cancelled (by its parent or a failed
+// task), then up to timeout for every task to return. It returns the first
+// task error.
+func (g *group) Wait(timeout time.Duration) error {
+	<-g.ctx.Done()
+	done := make(chan struct{})
+	go func() { g.wg.Wait(); close(done) }()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		return fmt.Errorf("shutdown did not finish within %v", timeout)
+	}
+	return g.err
+}
