@@ -11,8 +11,3 @@ func (n *Net) startClients(sup *supervisor, root string, bins binaries, dirURL s
 	}
 	return []ClientInfo{}, nil
 }
-
-// startTraffic makes the clients exchange messages until the network stops.
-func (n *Net) startTraffic(sup *supervisor, info *Info) {
-	n.log.Warn("traffic needs the native clients, which are not available yet")
-}
