@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/nym-go/nym/internal/dashboard"
 	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/directory/apidoc/apidoctest"
 	"github.com/nym-go/nym/internal/leaktest"
@@ -111,7 +113,11 @@ func TestConformsToOpenAPI(t *testing.T) {
 	call("GET", dirapi.PathWebsocket, nil)
 	call("GET", dirapi.PathWebsocket, nil, "Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13")
 
-	call("GET", "/", nil)
+	tag = call("GET", "/", nil).Header.Get("ETag")
+	call("GET", "/", nil, "If-None-Match", tag)
+	tag = call("GET", dashboard.Prefix+"app.js", nil).Header.Get("ETag")
+	call("GET", dashboard.Prefix+"app.js", nil, "If-None-Match", tag)
+	call("GET", dashboard.Prefix+"nope.js", nil)
 	call("GET", dirapi.PathPrometheus, nil)
 	tag = call("GET", dirapi.PathOpenAPI, nil).Header.Get("ETag")
 	call("GET", dirapi.PathOpenAPI, nil, "If-None-Match", tag)

@@ -4,12 +4,12 @@
 package directory
 
 import (
-	"embed"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/nym-go/nym/internal/dashboard"
 	"github.com/nym-go/nym/internal/dirapi"
 )
 
@@ -81,23 +81,12 @@ func (s *Server) admit(a *announcement, now time.Time) error {
 	return nil
 }
 
-//go:embed web/index.html
-var webFS embed.FS
+// dashboardHandler serves the live dashboard (package dashboard): the
+// page at "/" and its assets under dashboard.Prefix. Read-only; shared by
+// every server.
+var dashboardHandler = dashboard.Handler()
 
-var indexHTML = func() []byte {
-	b, _ := webFS.ReadFile("web/index.html") // embedded, so present
-	return b
-}()
-
-var (
-	hdrHTML = []string{"text/html; charset=utf-8"}
-	hdrCSP  = []string{"default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'"}
-)
-
+// handleIndex serves the dashboard's page and assets.
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h["Content-Type"] = hdrHTML
-	h["Content-Security-Policy"] = hdrCSP
-	w.WriteHeader(http.StatusOK)
-	w.Write(indexHTML)
+	dashboardHandler.ServeHTTP(w, r)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nym-go/nym/internal/dashboard"
 	"github.com/nym-go/nym/internal/dirapi"
 )
 
@@ -148,22 +149,50 @@ func TestPreflight(t *testing.T) {
 	}
 }
 
+// The directory serves the dashboard (package dashboard) at "/" and its
+// assets under dashboard.Prefix, through its own front handler: CORS,
+// ETag revalidation, JSON 404 and 405 as for every other route.
 func TestIndexPage(t *testing.T) {
 	e := newEnv(t, Config{})
 	rec := e.do(http.MethodGet, "/", nil)
-	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("GET /: %d %s", rec.Code, rec.Header().Get("Content-Type"))
 	}
+	if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "*" {
+		t.Errorf("Access-Control-Allow-Origin %q", got)
+	}
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+		t.Errorf("Content-Security-Policy %q", csp)
+	}
 	page := rec.Body.String()
-	for _, want := range []string{"/ws", dirapi.PathTopology, "textContent"} {
-		if !strings.Contains(page, want) {
-			t.Errorf("page does not mention %q", want)
+	for _, asset := range []string{"app.js", "style.css", "favicon.svg"} {
+		p := dashboard.Prefix + asset
+		if !strings.Contains(page, `"`+p+`"`) {
+			t.Errorf("page does not load %s", p)
+		}
+		a := e.do(http.MethodGet, p, nil)
+		if a.Code != http.StatusOK || a.Body.Len() == 0 {
+			t.Errorf("GET %s: %d, %d bytes", p, a.Code, a.Body.Len())
 		}
 	}
-	if strings.Contains(page, "http://") || strings.Contains(page, "https://") {
-		t.Error("page loads something from another origin")
+	js := e.do(http.MethodGet, dashboard.Prefix+"app.js", nil).Body.String()
+	for _, want := range []string{dirapi.PathWebsocket, dirapi.PathTopology, "textContent"} {
+		if !strings.Contains(js, want) {
+			t.Errorf("app.js does not mention %q", want)
+		}
+	}
+	if nm := e.do(http.MethodGet, "/", nil, "If-None-Match", rec.Header().Get("ETag")); nm.Code != http.StatusNotModified {
+		t.Errorf("GET / with its ETag: %d", nm.Code)
+	}
+	if h := e.do(http.MethodHead, "/", nil); h.Code != http.StatusOK || h.Body.Len() != 0 {
+		t.Errorf("HEAD /: %d, %d bytes", h.Code, h.Body.Len())
 	}
 	wantError(t, e.do(http.MethodGet, "/index.html", nil), 404, "no such path")
+	wantError(t, e.do(http.MethodGet, dashboard.Prefix+"nope.js", nil), 404, "no such path")
+	wantError(t, e.do(http.MethodGet, dashboard.Prefix+"a/b.js", nil), 404, "no such path")
+	wantError(t, e.do(http.MethodGet, "/dashboard", nil), 404, "no such path")
+	wantError(t, e.do(http.MethodPost, "/", nil), 405, "method POST not allowed")
+	wantError(t, e.do(http.MethodPost, dashboard.Prefix+"app.js", nil), 405, "method POST not allowed")
 }
 
 func TestRoutesListed(t *testing.T) {
@@ -178,7 +207,7 @@ func TestRoutesListed(t *testing.T) {
 	for _, want := range []string{
 		"GET /api/healthcheck", "POST /api/presence/mixnodes", "POST /api/presence/mixproviders",
 		"POST /api/presence/coconodes", "POST /api/presence/gateways", "GET /api/presence/topology",
-		"POST /api/metrics/mixes", "GET /api/metrics/mixes", "GET /ws", "GET /{$}", "GET /metrics",
+		"POST /api/metrics/mixes", "GET /api/metrics/mixes", "GET /ws", "GET /{$}", "GET /dashboard/{file}", "GET /metrics",
 	} {
 		if !slices.Contains(got, want) {
 			t.Errorf("Routes() lacks %q", want)

@@ -27,6 +27,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nym-go/nym/internal/dashboard"
 	"github.com/nym-go/nym/internal/dirapi"
 )
 
@@ -98,7 +99,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	add("POST "+dirapi.PathMetricsMixes, "report mix traffic metrics", s.handleMetricsPOST)
 	add("GET "+dirapi.PathMetricsMixes, "metrics of the previous full window", s.handleMetricsGET)
 	add(wsRoute, "websocket: one JSON line per metric report", s.serveWS)
-	add("GET /{$}", "live page: topology and metrics", s.handleIndex)
+	add("GET /{$}", "dashboard: the network by layer, live packet rates from /ws", s.handleIndex)
+	add("GET "+dashboard.Prefix+"{file}", "dashboard assets (script, stylesheet, icon)", s.handleIndex)
 	add("GET "+dirapi.PathPrometheus, "Prometheus metrics", s.prom.handler().ServeHTTP)
 	// The OpenAPI document and Swagger UI (package apidoc) answer every
 	// method on their paths themselves (405 JSON for all but GET and HEAD).

@@ -33,6 +33,7 @@ var wantRoutes = []Route{
 	{"POST", "/api/presence/mixnodes"},
 	{"POST", "/api/presence/mixproviders"},
 	{"GET", "/api/presence/topology"},
+	{"GET", "/dashboard/{file}"},
 	{"GET", "/metrics"},
 	{"GET", "/swagger"},
 	{"GET", "/swagger/"},

@@ -138,7 +138,7 @@ func TestEveryRefResolves(t *testing.T) {
 // wantStatuses lists, per operation, the statuses the API specification
 // gives it.
 var wantStatuses = map[string][]int{
-	"GET /":                           {200},
+	"GET /":                           {200, 304},
 	"GET /api/healthcheck":            {200},
 	"GET /api/metrics/mixes":          {200},
 	"POST /api/metrics/mixes":         {201, 400, 413, 429, 503},
@@ -148,6 +148,7 @@ var wantStatuses = map[string][]int{
 	"POST /api/presence/mixnodes":     {201, 400, 401, 403, 413, 503},
 	"POST /api/presence/mixproviders": {201, 400, 401, 403, 413, 503},
 	"GET /api/presence/topology":      {200, 304},
+	"GET /dashboard/{file}":           {200, 304, 404},
 	"GET /metrics":                    {200},
 	"GET /swagger":                    {301},
 	"GET /swagger/":                   {200},
