@@ -53,10 +53,18 @@ func listen(t *testing.T) net.Listener {
 
 // run runs f until the test ends.
 func run(t *testing.T, f func(ctx context.Context)) {
+	_ = runStop(t, f)
+}
+
+// runStop runs f until the returned stop is called or the test ends; stop
+// waits for f to return.
+func runStop(t *testing.T, f func(ctx context.Context)) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); f(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	stop = func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return stop
 }
 
 // netOpts tunes startNetWith.
@@ -152,11 +160,21 @@ type clientOpts struct {
 	realMean time.Duration
 	// dropMean turns drop cover on with this mean gap.
 	dropMean time.Duration
+	// keys, if set, are the client's keys (fresh ones otherwise).
+	keys *clientKeys
+	// state is Deps.State.
+	state client.StateStore
 }
 
-// newClient runs a client at gateway gw with fast rates and small delays
-// until the test ends.
-func (tn *testNet) newClient(t *testing.T, gw int, o clientOpts) *client.Client {
+// clientKeys are what a client keeps across restarts.
+type clientKeys struct {
+	id     ed25519.PrivateKey
+	enc    [32]byte
+	ack    [32]byte
+	gwKeys *gwclient.MemKeys
+}
+
+func newKeys(t *testing.T) *clientKeys {
 	t.Helper()
 	_, id, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -166,13 +184,31 @@ func (tn *testNet) newClient(t *testing.T, gw int, o clientOpts) *client.Client 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ackKey [32]byte
-	if _, err := rand.Read(ackKey[:]); err != nil {
+	k := &clientKeys{id: id, enc: enc, gwKeys: &gwclient.MemKeys{}}
+	if _, err := rand.Read(k.ack[:]); err != nil {
 		t.Fatal(err)
 	}
+	return k
+}
+
+// newClient runs a client at gateway gw with fast rates and small delays
+// until the test ends.
+func (tn *testNet) newClient(t *testing.T, gw int, o clientOpts) *client.Client {
+	t.Helper()
+	c, _ := tn.newClientStop(t, gw, o)
+	return c
+}
+
+// newClientStop is newClient that also returns a function that stops the
+// client and waits for its Run to return.
+func (tn *testNet) newClientStop(t *testing.T, gw int, o clientOpts) (*client.Client, func()) {
+	t.Helper()
+	if o.keys == nil {
+		o.keys = newKeys(t)
+	}
+	id, enc, ackKey, keys := o.keys.id, o.keys.enc, o.keys.ack, o.keys.gwKeys
 	g := tn.gws[gw]
 	gwPub := g.id.Public().(ed25519.PublicKey)
-	keys := &gwclient.MemKeys{}
 	if o.realMean == 0 {
 		o.realMean = 5 * time.Millisecond
 	}
@@ -194,13 +230,13 @@ func (tn *testNet) newClient(t *testing.T, gw int, o clientOpts) *client.Client 
 			}
 			return o.wrap(conn), nil
 		},
-		Rand: mrand.New(mrand.NewPCG(o.seed, 1)),
+		Rand:  mrand.New(mrand.NewPCG(o.seed, 1)),
+		State: o.state,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, func(ctx context.Context) { _ = c.Run(ctx) })
-	return c
+	return c, runStop(t, func(ctx context.Context) { _ = c.Run(ctx) })
 }
 
 // receive waits for one message on c.
