@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/nym-go/nym/internal/base58"
+	"github.com/nym-go/nym/internal/clientapi"
+	"github.com/nym-go/nym/internal/logging"
+	"github.com/nym-go/nym/internal/nativeclient"
+)
+
+func homeFlag(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "home", "", "root of the client files (default $NYM_HOME, or ~/.nym when unset)")
+}
+
+func cmdInit(ctx context.Context, args []string, s stdio) int {
+	fs := newFlags("init", "", "Creates a client under $NYM_HOME/clients/<id>/: keys/ (Ed25519 identity, X25519 encryption and\n"+
+		"ack keys; private keys 0600 in a 0700 directory), registers with a gateway (the shared key goes to\n"+
+		"data/gateway_keys/), caches the topology in data/topology.json, writes config/config.toml and\n"+
+		"prints the client's address identity.encryption@gateway. An existing id is refused unless --force,\n"+
+		"which registers again and rewrites the config but keeps the existing keys.")
+	var o nativeclient.InitOptions
+	fs.StringVar(&o.ID, "id", "", "client id: the directory name under $NYM_HOME/clients/ (required)")
+	fs.StringVar(&o.Gateway, "gateway", "", "base58 identity key of the gateway to register with (default: one picked at random from the directory)")
+	fs.StringVar(&o.GatewayURL, "gateway-url", "", "ws:// URL of the gateway's client websocket, overriding the one in the directory")
+	fs.StringVar(&o.Directory, "directory", nativeclient.DefaultDirectory, "base URL of the directory the topology comes from")
+	fs.IntVar(&o.APIPort, "port", nativeclient.DefaultAPIPort, "port of the local websocket API on 127.0.0.1; 0 picks a free port at each run")
+	fs.BoolVar(&o.Force, "force", false, "re-initialise an existing id (keys are kept, never replaced)")
+	homeFlag(fs, &o.Home)
+	if code, ok := parse(fs, args, 0, s); !ok {
+		return code
+	}
+	if o.ID == "" {
+		return usageError(s, "init", "--id is required")
+	}
+	o.Stdout = s.out
+	if _, _, err := nativeclient.Init(ctx, o); err != nil {
+		return failed(s, "init", err)
+	}
+	return 0
+}
+
+func cmdRun(ctx context.Context, args []string, s stdio) int {
+	fs := newFlags("run", "", "Runs the client initialised with --id until SIGINT or SIGTERM, then stops within 5 s.\n"+
+		"It connects to its gateway, sends real and cover traffic, and serves the local websocket API\n"+
+		"applications use (docs/protocol/client-api.md). It prints its address and the API's URL.")
+	var o nativeclient.RunOptions
+	var check bool
+	var level, format string
+	fs.StringVar(&o.ID, "id", "", "client id (required)")
+	fs.IntVar(&o.Port, "port", 0, "port of the local API on 127.0.0.1 (default: api.listen in the config, 1977 after init)")
+	fs.BoolVar(&check, "check-config", false, "only validate the config strictly (unknown keys are errors) and the keys; exit 0 if valid, 1 if not")
+	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&format, "log-format", logging.FormatText, "log format: text or json")
+	homeFlag(fs, &o.Home)
+	if code, ok := parse(fs, args, 0, s); !ok {
+		return code
+	}
+	if o.ID == "" {
+		return usageError(s, "run", "--id is required")
+	}
+	if o.Port < 0 || o.Port > 65535 {
+		return usageError(s, "run", fmt.Sprintf("--port %d is outside 0..65535", o.Port))
+	}
+	if check {
+		if err := nativeclient.CheckConfig(o); err != nil {
+			return failed(s, "run --check-config", err)
+		}
+		fmt.Fprintf(s.out, "config and keys of client %q are valid\n", o.ID)
+		return 0
+	}
+	log, err := logging.New(s.err, level, format)
+	if err != nil {
+		return usageError(s, "run", err.Error())
+	}
+	o.Stdout, o.Logger = s.out, log
+	if err := nativeclient.Run(ctx, o); err != nil {
+		return failed(s, "run", err)
+	}
+	return 0
+}
+
+// apiFlags adds --host and --port and returns the API URL they make.
+func apiFlags(fs *flag.FlagSet) func() string {
+	host := fs.String("host", "127.0.0.1", "host of the running client's local API")
+	port := fs.Int("port", nativeclient.DefaultAPIPort, "port of the running client's local API")
+	return func() string { return "ws://" + net.JoinHostPort(*host, strconv.Itoa(*port)) }
+}
+
+func cmdSend(ctx context.Context, args []string, s stdio) int {
+	fs := newFlags("send", " [MESSAGE | -]", "Sends MESSAGE (or standard input, with - or no MESSAGE) to --to through the local API of a\n"+
+		"running client. It exits once the client has queued the message, with status 1 and the client's\n"+
+		"error if it refused it (a bad address, a message too large, no usable topology).")
+	url := apiFlags(fs)
+	var to string
+	var withSURB bool
+	fs.StringVar(&to, "to", "", "recipient address identity.encryption@gateway (required)")
+	fs.BoolVar(&withSURB, "reply-surb", false, "attach a reply SURB so that the recipient can answer anonymously")
+	if code, ok := parse(fs, args, 1, s); !ok {
+		return code
+	}
+	if to == "" {
+		return usageError(s, "send", "--to is required")
+	}
+	var msg []byte
+	if fs.NArg() == 1 && fs.Arg(0) != "-" {
+		msg = []byte(fs.Arg(0))
+	} else {
+		b, err := io.ReadAll(io.LimitReader(s.in, clientapi.DefaultMaxMessage+1))
+		if err != nil {
+			return failed(s, "send", fmt.Errorf("read standard input: %w", err))
+		}
+		if len(b) > clientapi.DefaultMaxMessage {
+			return failed(s, "send", fmt.Errorf("standard input is larger than %d bytes", clientapi.DefaultMaxMessage))
+		}
+		msg = b
+	}
+	c, err := clientapi.Dial(ctx, url())
+	if err != nil {
+		return failed(s, "send", err)
+	}
+	defer c.Close()
+	if err := c.Send(ctx, to, msg, withSURB); err != nil {
+		return failed(s, "send", err)
+	}
+	fmt.Fprintf(s.err, "queued %d bytes for %s\n", len(msg), to)
+	return 0
+}
+
+// listenLine is one line listen prints.
+type listenLine struct {
+	Message       *string `json:"message,omitempty"`
+	MessageBase64 string  `json:"messageBase64,omitempty"`
+	ReplySURB     string  `json:"replySurb,omitempty"`
+}
+
+func cmdListen(ctx context.Context, args []string, s stdio) int {
+	fs := newFlags("listen", "", "Prints each message the running client receives as one JSON line until SIGINT:\n"+
+		`{"message": text} when the message is valid UTF-8, else {"messageBase64": ...}, plus`+"\n"+
+		`"replySurb": base58 when the sender attached a reply SURB. Failure reports of sent messages`+"\n"+
+		"go to standard error. It exits 1 if the client goes away.")
+	url := apiFlags(fs)
+	if code, ok := parse(fs, args, 0, s); !ok {
+		return code
+	}
+	c, err := clientapi.Dial(ctx, url())
+	if err != nil {
+		return failed(s, "listen", err)
+	}
+	defer c.Close()
+	enc := json.NewEncoder(s.out)
+	for {
+		m, err := c.Receive(ctx)
+		var se *clientapi.ServerError
+		switch {
+		case ctx.Err() != nil:
+			return 0
+		case errors.As(err, &se):
+			fmt.Fprintf(s.err, "nym-client listen: %v\n", se)
+			continue
+		case err != nil:
+			return failed(s, "listen", err)
+		}
+		var line listenLine
+		if utf8.Valid(m.Message) {
+			text := string(m.Message)
+			line.Message = &text
+		} else {
+			line.MessageBase64 = base64.StdEncoding.EncodeToString(m.Message)
+		}
+		if m.ReplySURB != nil {
+			line.ReplySURB = base58.Encode(m.ReplySURB)
+		}
+		if err := enc.Encode(line); err != nil {
+			return failed(s, "listen", err)
+		}
+	}
+}
+
+func cmdAddress(_ context.Context, args []string, s stdio) int {
+	fs := newFlags("address", "", "Prints the address of the client initialised with --id, read from its files (it need not run).")
+	var o nativeclient.AddressOptions
+	fs.StringVar(&o.ID, "id", "", "client id (required)")
+	homeFlag(fs, &o.Home)
+	if code, ok := parse(fs, args, 0, s); !ok {
+		return code
+	}
+	if o.ID == "" {
+		return usageError(s, "address", "--id is required")
+	}
+	a, err := nativeclient.Address(o)
+	if err != nil {
+		return failed(s, "address", err)
+	}
+	fmt.Fprintln(s.out, a)
+	return 0
+}
