@@ -4,16 +4,19 @@
 package localnet
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/clientapi"
 	"github.com/nym-go/nym/internal/dirclient"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/logtest"
@@ -133,6 +136,17 @@ func checkInfoFile(t *testing.T, dir string, info Info) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatalf("%s: %v\n%s", InfoFile, err, raw)
 	}
+	var clients []map[string]any
+	if err := json.Unmarshal(doc["clients"], &clients); err != nil || len(clients) != len(info.Clients) {
+		t.Fatalf("clients: %v (%d entries, want %d)", err, len(clients), len(info.Clients))
+	}
+	for _, c := range clients {
+		for _, k := range []string{"id", "address", "apiPort"} {
+			if _, ok := c[k]; !ok {
+				t.Errorf("client %v lacks key %q", c["id"], k)
+			}
+		}
+	}
 	for _, k := range []string{"directory", "dashboard", "nodes", "clients"} {
 		if _, ok := doc[k]; !ok {
 			t.Errorf("%s lacks key %q", InfoFile, k)
@@ -166,11 +180,55 @@ func checkInfoFile(t *testing.T, dir string, info Info) {
 	}
 }
 
+// checkClients checks that every client's API answers with its address at
+// its gateway, and that a message from the first client reaches the
+// second intact.
+func checkClients(t *testing.T, info Info) {
+	t.Helper()
+	if len(info.Clients) != 2 {
+		t.Fatalf("%d clients, want 2", len(info.Clients))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	identity := map[string]string{}
+	for _, n := range info.Nodes {
+		identity[n.ID] = n.Identity
+	}
+	conns := make([]*clientapi.Conn, len(info.Clients))
+	for i, c := range info.Clients {
+		if want := "gateway-" + strconv.Itoa(i+1); c.Gateway != want {
+			t.Errorf("client %s at %s, want %s", c.ID, c.Gateway, want)
+		}
+		if !strings.HasSuffix(c.Address, "@"+identity[c.Gateway]) {
+			t.Errorf("client %s address %s is not at its gateway %s", c.ID, c.Address, identity[c.Gateway])
+		}
+		conn, err := clientapi.Dial(ctx, c.APIURL())
+		if err != nil {
+			t.Fatalf("client %s API: %v", c.ID, err)
+		}
+		defer conn.Close()
+		if got, err := conn.SelfAddress(ctx); err != nil || got != c.Address {
+			t.Fatalf("client %s selfAddress = %s, %v; want %s", c.ID, got, err, c.Address)
+		}
+		conns[i] = conn
+	}
+	msg := trafficMessage(1, 1, 5000)
+	begin := time.Now()
+	if err := conns[0].Send(ctx, info.Clients[1].Address, msg, false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := conns[1].Receive(ctx)
+	if err != nil || !bytes.Equal(got.Message, msg) {
+		t.Fatalf("client-2 received %d bytes, %v; want the %d sent", len(got.Message), err, len(msg))
+	}
+	t.Logf("a 5000-byte message from client-1 reached client-2 in %v", time.Since(begin).Round(time.Millisecond))
+}
+
 func TestInProcess(t *testing.T) {
 	leaktest.Check(t)
 	dir := filepath.Join(t.TempDir(), "net")
 	begin := time.Now()
-	s := startNet(t, Config{Dir: dir, Clients: -1}, nil)
+	s := startNet(t, Config{Dir: dir}, nil)
 	t.Logf("in-process network ready after %v (Run measured %d ms)", time.Since(begin).Round(time.Millisecond), s.info.ReadyMillis)
 	if s.info.Dir != dir || s.info.Exec {
 		t.Errorf("info: dir %q exec %v", s.info.Dir, s.info.Exec)
@@ -180,6 +238,7 @@ func TestInProcess(t *testing.T) {
 	}
 	checkTopology(t, s.info)
 	checkInfoFile(t, dir, s.info)
+	checkClients(t, s.info)
 
 	err, took := s.stop(t)
 	if err != nil {

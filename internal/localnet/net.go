@@ -27,6 +27,10 @@ import (
 // pollInterval is how often Run checks whether the network is ready.
 const pollInterval = 50 * time.Millisecond
 
+// settleTime is how long after every node is in the topology the network
+// is ready: every node has fetched the whole topology by then.
+const settleTime = nodeTopologyInterval + 250*time.Millisecond
+
 // Net is a local network. Build it with New and call Run once.
 type Net struct {
 	cfg  Config
@@ -115,9 +119,19 @@ func (n *Net) Run(ctx context.Context) (err error) {
 		return n.cause(ctx, sup, err)
 	}
 	n.log.Info("nodes ready", "nodes", len(specs), "after", n.deps.Clock.Now().Sub(start).Round(time.Millisecond))
+	// A node that fetched the topology before the others announced
+	// refuses them as next hops until its next fetch; the network is
+	// ready once every node has fetched again (clients start meanwhile).
+	settled := n.deps.Clock.NewTimer(settleTime)
+	defer settled.Stop()
 	clients, err := n.startClients(sup, root, bins, dirURL, specs)
 	if err != nil {
 		return n.cause(ctx, sup, err)
+	}
+	select {
+	case <-settled.C():
+	case <-sup.ctx.Done():
+		return n.cause(ctx, sup, nil)
 	}
 	info.Clients = clients
 	info.ReadyMillis = n.deps.Clock.Now().Sub(start).Milliseconds()
