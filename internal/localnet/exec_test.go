@@ -52,22 +52,30 @@ func fakeBinary(t *testing.T, name, script string) string {
 }
 
 func TestExec(t *testing.T) {
-	bin := buildBinaries(t, "nym-node")
+	bin := buildBinaries(t, "nym-node", "nym-client")
 	leaktest.Check(t)
 	var stderr logtest.Buffer
 	dir := filepath.Join(t.TempDir(), "net")
 	begin := time.Now()
-	s := startNet(t, Config{Dir: dir, Exec: true, BinDir: bin, Clients: -1}, &stderr)
+	s := startNet(t, Config{Dir: dir, Exec: true, BinDir: bin}, &stderr)
 	t.Logf("--exec network ready after %v (Run measured %d ms)", time.Since(begin).Round(time.Millisecond), s.info.ReadyMillis)
 	if !s.info.Exec {
 		t.Error("info.Exec is false")
 	}
 	checkTopology(t, s.info)
 	checkInfoFile(t, dir, s.info)
+	checkClients(t, s.info)
 	// Each child's output reaches stderr with its id in front.
+	ids := []string{}
 	for _, n := range s.info.Nodes {
-		if !strings.Contains(stderr.String(), "["+n.ID+"] ") {
-			t.Errorf("no output of %s on stderr", n.ID)
+		ids = append(ids, n.ID)
+	}
+	for _, c := range s.info.Clients {
+		ids = append(ids, c.ID)
+	}
+	for _, id := range ids {
+		if !strings.Contains(stderr.String(), "["+id+"] ") {
+			t.Errorf("no output of %s on stderr", id)
 		}
 	}
 	err, took := s.stop(t)
@@ -79,7 +87,7 @@ func TestExec(t *testing.T) {
 	}
 	t.Logf("stopped in %v", took.Round(time.Millisecond))
 	// The children stopped on SIGTERM, cleanly.
-	if strings.Contains(stderr.String(), "signal: killed") || !strings.Contains(stderr.String(), "nym-node stopped") {
+	if l := stderr.String(); strings.Contains(l, "signal: killed") || !strings.Contains(l, "nym-node stopped") || !strings.Contains(l, "nym-client stopped") {
 		t.Errorf("children did not stop cleanly:\n%s", stderr.String())
 	}
 }
