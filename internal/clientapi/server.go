@@ -109,6 +109,7 @@ type Stats struct {
 	Conns          int    // open connections
 	Refused        uint64 // connections refused at MaxConns or during shutdown
 	SlowDrops      uint64 // connections closed because their write queue was full
+	WriteFailures  uint64 // connections closed because a write failed or took longer than WriteTimeout
 	BadRequests    uint64 // requests answered with a request error
 	Received       uint64 // messages read from Backend.Receive
 	Failures       uint64 // failures read from Backend.Failures
@@ -139,7 +140,7 @@ type Server struct {
 
 	handlers sync.WaitGroup // connection handlers (tracked under mu)
 
-	refused, slowDrops, badRequests, received, failures, failuresLogged atomic.Uint64
+	refused, slowDrops, writeFailures, badRequests, received, failures, failuresLogged atomic.Uint64
 }
 
 // New checks cfg and deps and returns a Server.
@@ -177,7 +178,7 @@ func (s *Server) Stats() Stats {
 	n := len(s.conns)
 	s.mu.Unlock()
 	return Stats{
-		Conns: n, Refused: s.refused.Load(), SlowDrops: s.slowDrops.Load(), BadRequests: s.badRequests.Load(),
+		Conns: n, Refused: s.refused.Load(), SlowDrops: s.slowDrops.Load(), WriteFailures: s.writeFailures.Load(), BadRequests: s.badRequests.Load(),
 		Received: s.received.Load(), Failures: s.failures.Load(), FailuresLogged: s.failuresLogged.Load(),
 	}
 }
@@ -252,12 +253,18 @@ func (s *Server) admit() (ok bool, why string) {
 	return true, ""
 }
 
-func (s *Server) addConn(c *conn) {
+// addConn registers c; it returns false if shutdown has begun (and so will
+// not close c).
+func (s *Server) addConn(c *conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.stopping {
+		return false
+	}
 	s.conns[c] = struct{}{}
 	close(s.changed)
 	s.changed = make(chan struct{})
+	return true
 }
 
 func (s *Server) removeConn(c *conn) {
@@ -391,7 +398,7 @@ func (s *Server) routeFailure(f client.Failure) {
 		return
 	}
 	for _, t := range targets {
-		t.sendError(e, false)
+		t.sendError(e, t.binary.Load())
 	}
 }
 
