@@ -243,12 +243,13 @@
       c.moveTo(left, yy);
       c.lineTo(left + plotW, yy);
       c.stroke();
-      c.fillText(fmtRate(v), left - 6, yy);
+      c.fillText(ymax >= 10 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1), left - 6, yy);
     }
     c.textAlign = "center";
     c.textBaseline = "top";
     const minutes = series.windowMs / 60000;
-    for (let m = 0; m <= minutes; m++) {
+    const step = plotW / minutes < 60 ? 2 : 1; // labels need about 60 px
+    for (let m = minutes; m >= 0; m -= step) {
       const xx = left + plotW * m / minutes;
       const label = m === minutes ? "now" : "−" + (minutes - m) + " min";
       c.fillText(label, Math.min(Math.max(xx, left + 16), left + plotW - 12), top + plotH + 5);
@@ -281,7 +282,8 @@
   function keyButton(full) {
     const b = el("button", "key", shortKey(full));
     b.type = "button";
-    b.title = full + " (click to copy)";
+    b.title = full;
+    b.setAttribute("aria-label", full + ", click to copy");
     b.dataset.copy = full;
     return b;
   }
