@@ -71,12 +71,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Layers, "layers", localnet.DefaultLayers, "mix layers (nodes support exactly 3)")
 	fs.IntVar(&cfg.MixesPerLayer, "mixes-per-layer", localnet.DefaultMixesPerLayer, "mix nodes in each layer")
 	fs.IntVar(&cfg.Gateways, "gateways", localnet.DefaultGateways, "entry gateways")
-	fs.IntVar(&cfg.Clients, "clients", localnet.DefaultClients, "native clients (-1 for none)")
+	fs.IntVar(&cfg.Clients, "clients", localnet.DefaultClients, "native clients (0: none)")
 	fs.BoolVar(&cfg.Exec, "exec", false, "run every node and client as its own process from the built binaries")
 	fs.StringVar(&cfg.BinDir, "bin-dir", "", "with --exec: `directory` holding nym-node and nym-client (see above for the default)")
 	fs.BoolVar(&cfg.Traffic, "traffic", false, "clients send each other messages of mixed sizes continuously, so the dashboard\nshows throughput; counts are logged every few seconds")
 	fs.Float64Var(&cfg.TrafficRate, "traffic-rate", localnet.DefaultTrafficRate, "with --traffic: messages per second each client sends")
-	fs.DurationVar(&cfg.HopDelay, "hop-delay", localnet.DefaultHopDelay, "clients' mean mixing delay per hop (negative: none)")
+	fs.DurationVar(&cfg.HopDelay, "hop-delay", localnet.DefaultHopDelay, "clients' mean mixing delay per hop (0: none)")
 	fs.StringVar(&cfg.DirectoryListen, "directory-listen", localnet.DefaultDirectoryListen, "TCP `address` of the directory and dashboard (port 0: a free port)")
 	fs.DurationVar(&cfg.ReadyTimeout, "ready-timeout", localnet.DefaultReadyTimeout, "give up if the network is not ready after this long")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log `level`: debug, info, warn or error (also passed to child processes)")
@@ -96,6 +96,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.SetOutput(stderr)
 		fs.Usage()
 		return 2
+	}
+	// In Config zero means the default; on the command line it means none.
+	if cfg.Clients == 0 {
+		cfg.Clients = -1
+	}
+	if cfg.HopDelay == 0 {
+		cfg.HopDelay = -1
 	}
 	log, err := logging.New(stderr, cfg.LogLevel, *logFormat)
 	if err != nil {

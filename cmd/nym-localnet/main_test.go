@@ -48,7 +48,7 @@ func TestRunAndInterrupt(t *testing.T) {
 	var stdout, stderr logtest.Buffer
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, []string{"--dir", dir, "--mixes-per-layer", "1", "--gateways", "1", "--clients", "-1", "--log-level", "warn"}, &stdout, &stderr)
+		code <- run(ctx, []string{"--dir", dir, "--mixes-per-layer", "1", "--gateways", "1", "--clients", "0", "--log-level", "warn"}, &stdout, &stderr)
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {

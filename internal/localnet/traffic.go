@@ -93,6 +93,7 @@ func (t *traffic) run(ctx context.Context, urls, addrs []string) error {
 		}
 		conns[i] = c
 	}
+	outer := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
@@ -111,10 +112,10 @@ func (t *traffic) run(ctx context.Context, urls, addrs []string) error {
 	}
 	wg.Go(func() { t.report(ctx) })
 	wg.Wait()
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
+	if outer.Err() != nil {
+		return nil // stopped
 	}
-	return nil
+	return context.Cause(ctx) // a connection failed
 }
 
 // send sends a message to `to` on every tick.
