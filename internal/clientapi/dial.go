@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -20,6 +21,10 @@ import (
 // meanwhile waits too (until its context ends), and the server eventually
 // closes the connection as too slow.
 const InboxSize = 1024
+
+// WriteTimeout bounds writing one request frame from a Conn; a write that
+// takes longer closes the connection.
+const WriteTimeout = 30 * time.Second
 
 // ErrClosed is returned by a Conn's methods after Close.
 var ErrClosed = errors.New("client api: connection closed")
@@ -140,13 +145,18 @@ func (c *Conn) roundTrip(ctx context.Context, frames ...[]byte) (string, error) 
 			c.owed--
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	// Writes ignore ctx's cancellation (but not its deadline, nor
+	// WriteTimeout): the library closes the connection when a write's
+	// context ends, which would break it for every other caller. The
+	// selfAddress barrier is always written after the request, so that the
+	// answers to what was written can be told apart from the next request's.
 	frames = append(frames, []byte{TagSelfAddress})
-	for i, f := range frames {
-		if err := c.ws.Write(ctx, websocket.MessageBinary, f); err != nil {
-			if i > 0 {
-				c.owed++ // the server may answer what was written
-			}
-			return "", fmt.Errorf("client api: write: %w", err)
+	for _, f := range frames {
+		if err := c.write(ctx, f); err != nil {
+			return "", err
 		}
 	}
 	var first *ServerError
@@ -168,6 +178,21 @@ func (c *Conn) roundTrip(ctx context.Context, frames ...[]byte) (string, error) 
 			return r.address, nil
 		}
 	}
+}
+
+// write writes one binary frame within WriteTimeout (or ctx's deadline if
+// earlier), whether or not ctx is cancelled meanwhile.
+func (c *Conn) write(ctx context.Context, f []byte) error {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), WriteTimeout)
+	defer cancel()
+	if dl, ok := ctx.Deadline(); ok {
+		wctx, cancel = context.WithDeadline(wctx, dl)
+		defer cancel()
+	}
+	if err := c.ws.Write(wctx, websocket.MessageBinary, f); err != nil {
+		return fmt.Errorf("client api: write: %w", err)
+	}
+	return nil
 }
 
 // next returns the next response to a request.

@@ -354,15 +354,24 @@ func (s *Server) fanout(m *client.Received) bool {
 			surb = b
 		}
 	}
-	bin := encodeReceivedBinary(m.Message, surb)
-	text, textOK := encodeReceivedJSON(m.Message, surb)
+	// Each form is encoded once, and only if a connection needs it.
+	var bin, text []byte
+	textOK := true
 	conns := s.openConns()
 	for _, c := range conns {
-		if textOK && !c.binary.Load() {
-			c.enqueue(frameText, text)
-		} else {
-			c.enqueue(frameBinary, bin)
+		if !c.binary.Load() && textOK {
+			if text == nil {
+				text, textOK = encodeReceivedJSON(m.Message, surb)
+			}
+			if textOK {
+				c.enqueue(frameText, text)
+				continue
+			}
 		}
+		if bin == nil {
+			bin = encodeReceivedBinary(m.Message, surb)
+		}
+		c.enqueue(frameBinary, bin)
 	}
 	return len(conns) > 0
 }

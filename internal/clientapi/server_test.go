@@ -37,6 +37,10 @@ type fakeBackend struct {
 	recv  chan client.Received
 	fails chan client.Failure
 
+	// block, if set, makes Send of a message "block" signal entered, wait
+	// until block is closed and fail.
+	block, entered chan struct{}
+
 	mu      sync.Mutex
 	sends   []sentMsg
 	replies []replyMsg
@@ -63,10 +67,18 @@ func newFake() *fakeBackend {
 func (f *fakeBackend) Address() address.Address { return f.addr }
 
 func (f *fakeBackend) Send(_ context.Context, to address.Address, msg []byte, with bool) (client.MessageID, error) {
+	if string(msg) == "block" && f.block != nil {
+		close(f.entered)
+		<-f.block
+		return 0, errors.New("blocked message refused")
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.sendErr != nil {
 		return 0, f.sendErr
+	}
+	if bytes.HasPrefix(msg, []byte("bad")) {
+		return 0, errors.New("refused " + string(msg))
 	}
 	f.nextID++
 	f.sends = append(f.sends, sentMsg{to, msg, with, f.nextID})
@@ -138,7 +150,7 @@ type harness struct {
 	stop func() // cancels Run and waits for it (also a cleanup)
 }
 
-func start(t *testing.T, cfg clientapi.Config) *harness {
+func start(t testing.TB, cfg clientapi.Config) *harness {
 	t.Helper()
 	fake := newFake()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -167,13 +179,13 @@ func start(t *testing.T, cfg clientapi.Config) *harness {
 	return &harness{fake: fake, srv: srv, url: "ws://" + lis.Addr().String(), stop: stop}
 }
 
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-func (h *harness) dial(t *testing.T) *clientapi.Conn {
+func (h *harness) dial(t testing.TB) *clientapi.Conn {
 	t.Helper()
 	c, err := clientapi.Dial(ctxT(t), h.url)
 	if err != nil {
@@ -688,6 +700,100 @@ func TestNewChecks(t *testing.T) {
 	for _, cfg := range []clientapi.Config{{MaxMessage: -1}, {MaxConns: -1}, {WriteQueue: -1}, {WriteTimeout: -1}, {TrackedMessages: -1}} {
 		if _, err := clientapi.New(cfg, clientapi.Deps{Backend: fake}); err == nil {
 			t.Fatalf("New(%+v) succeeded", cfg)
+		}
+	}
+}
+
+// TestConcurrentSenders checks that each Send gets its own request's error,
+// with several goroutines sending on one Conn.
+func TestConcurrentSenders(t *testing.T) {
+	leaktest.Check(t)
+	h := start(t, clientapi.Config{})
+	c := h.dial(t)
+	to := addr(6).String()
+	const n = 16
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			msg := "good-" + string(rune('a'+i))
+			if i%2 == 1 {
+				msg = "bad-" + string(rune('a'+i))
+			}
+			errs[i] = c.Send(ctxT(t), to, []byte(msg), false)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i%2 == 0 && err != nil {
+			t.Errorf("good send %d: %v", i, err)
+		}
+		if want := "refused bad-" + string(rune('a'+i)); i%2 == 1 && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("bad send %d: %v, want an error containing %q", i, err, want)
+		}
+	}
+	if got := len(h.fake.sent()); got != n/2 {
+		t.Fatalf("backend queued %d messages, want %d", got, n/2)
+	}
+}
+
+// TestAbandonedRequest checks that the answer to a request whose caller gave
+// up is not taken for the next request's.
+func TestAbandonedRequest(t *testing.T) {
+	leaktest.Check(t)
+	h := start(t, clientapi.Config{})
+	h.fake.block, h.fake.entered = make(chan struct{}), make(chan struct{})
+	release := sync.OnceFunc(func() { close(h.fake.block) })
+	t.Cleanup(release) // before the server stops (cleanups run last first)
+	c := h.dial(t)
+	to := addr(6).String()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Send(ctx, to, []byte("block"), false) }()
+	<-h.fake.entered // the request reached the backend; give up on it
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("abandoned Send: %v", err)
+	}
+	release()
+	// The abandoned request's error response, then its selfAddress answer,
+	// arrive now; the next request must skip both.
+	if err := c.Send(ctxT(t), to, []byte("next"), false); err != nil {
+		t.Fatalf("Send after an abandoned one: %v", err)
+	}
+}
+
+// BenchmarkConnSend measures a Conn.Send round trip (binary send and the
+// selfAddress barrier) of a 1 KiB message over loopback.
+func BenchmarkConnSend(b *testing.B) {
+	h := start(b, clientapi.Config{})
+	c := h.dial(b)
+	to := addr(1).String()
+	msg := make([]byte, 1024)
+	ctx := ctxT(b)
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Send(ctx, to, msg, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReceive measures delivery of 64 KiB received messages from the
+// backend to one Conn.
+func BenchmarkReceive(b *testing.B) {
+	h := start(b, clientapi.Config{})
+	c := h.dial(b)
+	ctx := ctxT(b)
+	msg := client.Received{Message: make([]byte, 64<<10)}
+	b.SetBytes(int64(len(msg.Message)))
+	b.ReportAllocs()
+	for b.Loop() {
+		h.fake.recv <- msg
+		if _, err := c.Receive(ctx); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
