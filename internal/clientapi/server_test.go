@@ -592,7 +592,7 @@ func TestFailuresRouted(t *testing.T) {
 
 func TestSlowReaderDropped(t *testing.T) {
 	leaktest.Check(t)
-	h := start(t, clientapi.Config{WriteQueue: 4, WriteTimeout: time.Hour})
+	h := start(t, clientapi.Config{WriteQueue: 4, WriteTimeout: testTimeout})
 	fast := h.dial(t)
 	slow := h.dialRaw(t) // never reads until the end
 
@@ -627,17 +627,21 @@ func TestSlowReaderDropped(t *testing.T) {
 	}
 	fast.Close()
 	<-got1 // the reader's final error
-	// The slow connection ends once what was buffered is read.
+	// Reading at last, the slow application gets what was buffered (its
+	// first answer, then messages), then the close status.
 	got := 0
+	var err error
 	for {
-		_, _, err := slow.Read(ctxT(t))
-		if err != nil {
+		if _, _, err = slow.Read(ctxT(t)); err != nil {
 			break
 		}
 		got++
 	}
 	if got >= sent {
 		t.Fatalf("slow connection read all %d messages", got)
+	}
+	if websocket.CloseStatus(err) != websocket.StatusPolicyViolation || !strings.Contains(err.Error(), "too slowly") {
+		t.Fatalf("slow connection ended with %v, want status 1008", err)
 	}
 	waitFor(t, func() bool { return h.srv.Stats().Conns == 0 })
 }

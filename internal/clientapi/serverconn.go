@@ -42,11 +42,6 @@ type conn struct {
 	// received messages and failures reach it in binary form.
 	binary atomic.Bool
 
-	// wctx bounds every write; kill cancels it (abort) when the connection
-	// is too slow, so that a write stuck on a full socket ends at once.
-	wctx  context.Context
-	abort context.CancelFunc
-
 	killOnce sync.Once
 	done     chan struct{} // closed by kill
 	status   websocket.StatusCode
@@ -72,8 +67,6 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(int64(s.cfg.MaxMessage) + FrameOverhead)
 	c := &conn{s: s, ws: ws, out: make(chan frame, s.cfg.WriteQueue), done: make(chan struct{})}
-	c.wctx, c.abort = context.WithCancel(context.Background())
-	defer c.abort()
 	if !s.addConn(c) {
 		ws.Close(statusGoingAway, "client shutting down")
 		return
@@ -93,17 +86,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 }
 
 // kill ends the connection: the writer stops taking frames and closes the
-// websocket with status and reason. A write in progress finishes first,
-// except on a connection killed as too slow: its write is aborted (the
-// socket is full, so a close frame could not get through either) and the
-// connection closes without a status. Only the first call counts.
+// websocket with status and reason once the write in progress, if any, has
+// finished (within WriteTimeout; if it times out the connection is dropped
+// without a status). Only the first call counts.
 func (c *conn) kill(status websocket.StatusCode, reason string) {
 	c.killOnce.Do(func() {
 		c.status, c.reason = status, reason
 		close(c.done)
-		if status == statusTooSlow {
-			c.abort()
-		}
 	})
 }
 
@@ -138,19 +127,23 @@ func (c *conn) sendError(e *ServerError, binaryForm bool) {
 // written within WriteTimeout ends the connection.
 func (c *conn) writeLoop() {
 	for {
+		select { // a killed connection takes no more frames
+		case <-c.done:
+			_ = c.ws.Close(c.status, c.reason)
+			return
+		default:
+		}
 		select {
 		case <-c.done:
 			_ = c.ws.Close(c.status, c.reason)
 			return
 		case f := <-c.out:
-			ctx, cancel := context.WithTimeout(c.wctx, c.s.cfg.WriteTimeout)
+			ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WriteTimeout)
 			err := c.ws.Write(ctx, f.typ, f.data)
 			cancel()
 			if err != nil {
-				if c.wctx.Err() == nil {
-					c.s.writeFailures.Add(1)
-					c.s.log.Debug("write to application failed; closing its connection", "error", err)
-				}
+				c.s.writeFailures.Add(1)
+				c.s.log.Debug("write to application failed; closing its connection", "error", err)
 				c.kill(websocket.StatusInternalError, "write failed")
 				c.ws.CloseNow()
 				return
