@@ -45,7 +45,8 @@ type Config struct {
 	GatewayURL string
 	// Cover sets the Poisson streams' mean gaps (cover.Config).
 	Cover cover.Config
-	// HopDelay is the mean per-hop mixing delay (default 50 ms).
+	// HopDelay is the mean per-hop mixing delay: 0 means the default
+	// 50 ms; a negative value means no delay (every hop forwards at once).
 	HopDelay time.Duration
 	// MaxMessage bounds a message (default 16 MiB).
 	MaxMessage int
@@ -130,7 +131,8 @@ func (c *Config) fill() error {
 	if len(c.Gateway) != ed25519.PublicKeySize {
 		return errors.New("client: Config.Gateway must be an Ed25519 public key")
 	}
-	if c.HopDelay <= 0 {
+	// A negative HopDelay stays: cover.Delays draws 0 for a mean <= 0.
+	if c.HopDelay == 0 {
 		c.HopDelay = cover.DefaultHopDelay
 	}
 	if c.MaxMessage <= 0 {
