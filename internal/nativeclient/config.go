@@ -51,6 +51,10 @@ const (
 	MaxMaxMessage = 1 << 30
 )
 
+// NoHopDelay, as TrafficConfig.HopDelay, asks for no mixing delay; the
+// config file says hop_delay = "0s". (The zero value means the default.)
+const NoHopDelay time.Duration = -1
+
 // Config is the content of a client's config/config.toml.
 type Config struct {
 	// ID names the client's directory under $NYM_HOME/clients/.
@@ -98,7 +102,11 @@ type TrafficConfig struct {
 	LoopMean time.Duration `toml:"loop_mean"`
 	// DropMean is the drop-cover stream's mean gap; 0 turns it off.
 	DropMean time.Duration `toml:"drop_mean"`
-	// HopDelay is the mean mixing delay asked of each hop.
+	// HopDelay is the mean mixing delay asked of each hop. In the file,
+	// an absent key means the default (50 ms) and "0s" means no delay at
+	// all (each hop forwards at once; for local tests and benchmarks, it
+	// gives no anonymity). In Go, the zero value means the default and
+	// NoHopDelay (any negative value) means no delay.
 	HopDelay time.Duration `toml:"hop_delay"`
 	// MaxMessage bounds the size of a message, in bytes.
 	MaxMessage int `toml:"max_message"`
@@ -126,6 +134,15 @@ func Load(path string, strict bool) (cfg *Config, unknown []string, err error) {
 	for _, k := range md.Undecoded() {
 		unknown = append(unknown, k.String())
 	}
+	// An explicit hop_delay = "0s" means no delay; only an absent key
+	// means the default.
+	if md.IsDefined("traffic", "hop_delay") {
+		if d := cfg.Traffic.HopDelay; d < 0 {
+			return nil, unknown, fmt.Errorf("config %s: traffic.hop_delay: %v is negative (\"0s\" means no delay)", path, d)
+		} else if d == 0 {
+			cfg.Traffic.HopDelay = NoHopDelay
+		}
+	}
 	if strict && len(unknown) > 0 {
 		return nil, unknown, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(unknown, ", "))
 	}
@@ -135,12 +152,20 @@ func Load(path string, strict bool) (cfg *Config, unknown []string, err error) {
 	return cfg, unknown, nil
 }
 
-// Encode returns the config as TOML text.
+// Encode returns the config as TOML text. A HopDelay of 0 (the default)
+// is written as DefaultHopDelay, and NoHopDelay as "0s".
 func (c *Config) Encode() ([]byte, error) {
+	out := *c
+	switch {
+	case out.Traffic.HopDelay == 0:
+		out.Traffic.HopDelay = DefaultHopDelay
+	case out.Traffic.HopDelay < 0:
+		out.Traffic.HopDelay = 0
+	}
 	var b strings.Builder
 	b.WriteString("# nym-client configuration. `nym-client run --id " + c.ID + " --check-config` validates it.\n")
-	b.WriteString("# Durations are strings such as \"20ms\" or \"5m0s\".\n\n")
-	if err := toml.NewEncoder(&b).Encode(c); err != nil {
+	b.WriteString("# Durations are strings such as \"20ms\" or \"5m0s\"; hop_delay = \"0s\" means no mixing delay.\n\n")
+	if err := toml.NewEncoder(&b).Encode(&out); err != nil {
 		return nil, fmt.Errorf("config: encode: %w", err)
 	}
 	return []byte(b.String()), nil
@@ -202,10 +227,13 @@ func (c *Config) Validate() error {
 	} else if t.DropMean > 0 && t.DropMean < MinStreamMean {
 		bad("traffic.drop_mean", "%v is below %v (0 turns drop cover off)", t.DropMean, MinStreamMean)
 	}
-	if t.HopDelay == 0 {
+	switch {
+	case t.HopDelay == 0:
 		t.HopDelay = DefaultHopDelay
-	} else if t.HopDelay < 0 || t.HopDelay > MaxHopDelay {
-		bad("traffic.hop_delay", "%v is outside 0..%v", t.HopDelay, MaxHopDelay)
+	case t.HopDelay < 0:
+		t.HopDelay = NoHopDelay
+	case t.HopDelay > MaxHopDelay:
+		bad("traffic.hop_delay", "%v is above %v", t.HopDelay, MaxHopDelay)
 	}
 	if t.MaxMessage == 0 {
 		t.MaxMessage = DefaultMaxMessage

@@ -94,3 +94,69 @@ func TestValidateErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestHopDelayZero: hop_delay = "0s" in the file means no delay (and
+// survives a round trip), an absent key the default, a negative value in
+// the file is an error; in Go, NoHopDelay (any negative) means no delay.
+func TestHopDelayZero(t *testing.T) {
+	withHop := func(v string) string {
+		return strings.Replace(validConfig, `real_mean = "5ms"`, `hop_delay = `+v, 1)
+	}
+	cfg, _, err := Load(writeConfig(t, withHop(`"0s"`)), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Traffic.HopDelay != NoHopDelay {
+		t.Fatalf(`hop_delay = "0s" loaded as %v, want NoHopDelay`, cfg.Traffic.HopDelay)
+	}
+	gw, err := cfg.GatewayKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cfg.clientConfig(gw).HopDelay; d >= 0 {
+		t.Fatalf("client core gets HopDelay %v, want a negative value (no delay)", d)
+	}
+	text, err := cfg.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), `hop_delay = "0s"`) {
+		t.Fatalf(`NoHopDelay is not written as "0s":`+"\n%s", text)
+	}
+	again, _, err := Load(writeConfig(t, string(text)), true)
+	if err != nil || *again != *cfg {
+		t.Fatalf("round trip: %+v, %v; want %+v", again, err, cfg)
+	}
+
+	if cfg, _, err := Load(writeConfig(t, validConfig), true); err != nil || cfg.Traffic.HopDelay != DefaultHopDelay {
+		t.Fatalf("absent hop_delay: %v, %v; want the default %v", cfg.Traffic.HopDelay, err, DefaultHopDelay)
+	}
+	if cfg, _, err := Load(writeConfig(t, withHop(`"2ms"`)), true); err != nil || cfg.Traffic.HopDelay != 2*time.Millisecond {
+		t.Fatalf(`hop_delay = "2ms": %v, %v`, cfg.Traffic.HopDelay, err)
+	}
+	if _, _, err := Load(writeConfig(t, withHop(`"-5ms"`)), true); err == nil || !strings.Contains(err.Error(), "traffic.hop_delay") {
+		t.Fatalf("negative hop_delay in the file: %v", err)
+	}
+
+	for _, tt := range []struct {
+		in, want time.Duration
+	}{{0, DefaultHopDelay}, {NoHopDelay, NoHopDelay}, {-5 * time.Millisecond, NoHopDelay}, {time.Millisecond, time.Millisecond}} {
+		c, _, err := Load(writeConfig(t, validConfig), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Traffic.HopDelay = tt.in
+		if err := c.Validate(); err != nil || c.Traffic.HopDelay != tt.want {
+			t.Errorf("Validate HopDelay %v: %v, %v; want %v", tt.in, c.Traffic.HopDelay, err, tt.want)
+		}
+	}
+	// An unvalidated zero is the default, not "no delay", in the file too.
+	c := &Config{ID: "x"}
+	text, err = c.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), `hop_delay = "50ms"`) {
+		t.Fatalf("a zero HopDelay is not written as the default:\n%s", text)
+	}
+}

@@ -37,4 +37,12 @@
 //		Ready: func(a nativeclient.Addrs) { /* a.API, a.Address */ }})
 //
 // Run stops within ShutdownTimeout of its context ending.
+//
+// # No mixing delay
+//
+// traffic.hop_delay = "0s" in the file (NoHopDelay in TrafficConfig)
+// means no mixing delay: every mix forwards a packet at once. An absent
+// hop_delay (the zero value in Go) means DefaultHopDelay. No delay gives
+// no anonymity against a timing observer; it is for local networks,
+// tests and latency benchmarks.
 package nativeclient
