@@ -5,6 +5,7 @@ package localnet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -33,17 +34,16 @@ func (n *Net) startClients(sup *supervisor, root string, bins binaries, dirURL s
 	if err != nil {
 		return nil, err
 	}
-	// The client config cannot say "no delay": 0 means its default.
 	hop := n.cfg.HopDelay
 	if hop == 0 {
-		hop = time.Nanosecond
+		hop = nativeclient.NoHopDelay // the client's 0 means its default
 	}
 	for i := range n.cfg.Clients {
 		gw := gateways[i%len(gateways)]
 		c := ClientInfo{ID: "client-" + strconv.Itoa(i+1), APIPort: ports[i], Gateway: gw.info.ID}
 		_, addr, err := nativeclient.Init(sup.ctx, nativeclient.InitOptions{
 			Home: root, ID: c.ID, Gateway: gw.info.Identity, Directory: dirURL, APIPort: c.APIPort,
-			Traffic: nativeclient.TrafficConfig{HopDelay: hop},
+			Traffic: nativeclient.TrafficConfig{HopDelay: hop, RealMean: n.cfg.RealMean, LoopMean: n.cfg.LoopMean},
 			Rand:    n.deps.Rand, Stdout: io.Discard, Logger: n.deps.Logger,
 		})
 		if err != nil {
@@ -52,17 +52,17 @@ func (n *Net) startClients(sup *supervisor, root string, bins binaries, dirURL s
 		c.Address = addr.String()
 		clients = append(clients, c)
 	}
+	live := &liveClients{sup: sup, root: root, bins: bins, stop: make(map[string]func()), info: make(map[string]ClientInfo)}
 	for _, c := range clients {
-		if n.cfg.Exec {
-			if err := n.startProcess(sup, root, c.ID, bins.client, "run", "--id", c.ID, "--log-level", n.cfg.LogLevel); err != nil {
-				return nil, err
-			}
-			continue
+		stop, err := n.runClient(live, c.ID)
+		if err != nil {
+			return nil, err
 		}
-		sup.Go("client "+c.ID, func(ctx context.Context) error {
-			return nativeclient.Run(ctx, nativeclient.RunOptions{Home: root, ID: c.ID, Stdout: io.Discard, Logger: n.deps.Logger})
-		})
+		live.stop[c.ID], live.info[c.ID] = stop, c
 	}
+	n.mu.Lock()
+	n.live = live
+	n.mu.Unlock()
 	err = n.poll(sup.ctx, "clients", func() ([]string, error) {
 		var missing []string
 		for _, c := range clients {
@@ -73,6 +73,116 @@ func (n *Net) startClients(sup *supervisor, root string, bins binaries, dirURL s
 		return missing, nil
 	})
 	return clients, err
+}
+
+// liveClients are what StopClient and StartClient need of a running
+// network.
+type liveClients struct {
+	sup  *supervisor
+	root string
+	bins binaries
+	// stop holds each running client's stop function, nil for a stopped
+	// client; info every client. Guarded by Net.mu.
+	stop map[string]func()
+	info map[string]ClientInfo
+	// ended is set (under Net.mu) when Run starts to shut down; no part
+	// may start after.
+	ended bool
+}
+
+// runClient starts client id in-process or, with Exec, as a process, and
+// returns the function that stops it alone.
+func (n *Net) runClient(live *liveClients, id string) (stop func(), err error) {
+	if n.cfg.Exec {
+		return n.startProcess(live.sup, live.root, id, live.bins.client, "run", "--id", id, "--log-level", n.cfg.LogLevel)
+	}
+	ctx, cancel := live.sup.Part()
+	return live.sup.GoPart(ctx, cancel, "client "+id, func(ctx context.Context) error {
+		return nativeclient.Run(ctx, nativeclient.RunOptions{Home: live.root, ID: id, Stdout: io.Discard, Logger: n.deps.Logger})
+	}), nil
+}
+
+// StopClient stops the client id (in-process: its Run is cancelled; with
+// Exec: its process gets SIGTERM) and returns once it has stopped. The
+// rest of the network keeps running, and the client's gateway stores what
+// arrives for it meanwhile; StartClient starts it again. It fails if the
+// network is not running or id is unknown or already stopped.
+func (n *Net) StopClient(id string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.live == nil || n.live.ended {
+		return errors.New("localnet: StopClient: the network is not running")
+	}
+	stop, ok := n.live.stop[id]
+	if !ok {
+		if _, known := n.live.info[id]; known {
+			return fmt.Errorf("localnet: StopClient: %s is stopped already", id)
+		}
+		return fmt.Errorf("localnet: StopClient: no client %q", id)
+	}
+	stop()
+	delete(n.live.stop, id)
+	n.log.Info("client stopped", "id", id)
+	return nil
+}
+
+// StartClient starts the client id, stopped by StopClient, again from its
+// files (same keys, address and API port), and returns once its API
+// answers selfAddress with its address, or with an error after ctx ends or
+// Config.ReadyTimeout.
+func (n *Net) StartClient(ctx context.Context, id string) error {
+	n.mu.Lock()
+	if n.live == nil || n.live.ended {
+		n.mu.Unlock()
+		return errors.New("localnet: StartClient: the network is not running")
+	}
+	live := n.live
+	c, known := live.info[id]
+	_, running := live.stop[id]
+	if !known || running {
+		n.mu.Unlock()
+		if running {
+			return fmt.Errorf("localnet: StartClient: %s is running", id)
+		}
+		return fmt.Errorf("localnet: StartClient: no client %q", id)
+	}
+	stop, err := n.runClient(live, id)
+	if err != nil {
+		n.mu.Unlock()
+		return fmt.Errorf("localnet: StartClient: %w", err)
+	}
+	live.stop[id] = stop
+	n.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { // the network stopping ends the wait too
+		select {
+		case <-live.sup.ctx.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err = n.poll(ctx, "client "+id, func() ([]string, error) {
+		if err := checkClient(ctx, c); err != nil {
+			return []string{id + " (" + err.Error() + ")"}, nil
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("localnet: StartClient: %w", err)
+	}
+	n.log.Info("client started", "id", id)
+	return nil
+}
+
+// endClients marks the network as shutting down: StopClient and
+// StartClient refuse from now on.
+func (n *Net) endClients() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.live != nil {
+		n.live.ended = true
+	}
 }
 
 // checkClient asks the client's API for its address and compares it.

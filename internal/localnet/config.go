@@ -78,6 +78,13 @@ type Config struct {
 	// HopDelay is the clients' mean per-hop mixing delay (default 10 ms,
 	// fast enough for a demo; negative means zero).
 	HopDelay time.Duration
+	// RealMean is the clients' real-traffic stream mean gap (0: the
+	// client's default, 20 ms): a message waits for the next tick, about
+	// RealMean, before it leaves, and an idle client sends loop cover at
+	// each tick. LoopMean is the loop-cover stream's mean gap (0: the
+	// client's default, 200 ms; negative turns it off). See
+	// nativeclient.TrafficConfig.
+	RealMean, LoopMean time.Duration
 	// DirectoryListen is the directory's TCP address (default
 	// 127.0.0.1:0, a free port).
 	DirectoryListen string
@@ -153,6 +160,9 @@ func (c *Config) validate() error {
 	}
 	if c.HopDelay > time.Minute {
 		errs = append(errs, fmt.Errorf("hop delay: %v is more than a minute", c.HopDelay))
+	}
+	if c.RealMean < 0 {
+		errs = append(errs, fmt.Errorf("real mean: %v is negative", c.RealMean))
 	}
 	if c.DirectoryListen == "" {
 		c.DirectoryListen = DefaultDirectoryListen

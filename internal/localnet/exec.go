@@ -149,10 +149,12 @@ func moduleRoot() (string, error) {
 
 // startProcess starts bin with args and NYM_HOME=root as the part named
 // id. Its stdout and stderr go to Deps.Stderr, each line prefixed with
-// "[id] ". When the network stops the child gets SIGTERM, then SIGKILL
-// after killAfter; a child that exits before that stops the network.
-func (n *Net) startProcess(sup *supervisor, root, id, bin string, args ...string) error {
-	cmd := exec.CommandContext(sup.ctx, bin, args...)
+// "[id] ". When the network stops, or stop is called, the child gets
+// SIGTERM, then SIGKILL after killAfter; a child that exits before that
+// stops the network. stop returns once the child has exited.
+func (n *Net) startProcess(sup *supervisor, root, id, bin string, args ...string) (stop func(), err error) {
+	pctx, cancel := sup.Part()
+	cmd := exec.CommandContext(pctx, bin, args...)
 	cmd.Env = append(os.Environ(), home.EnvVar+"="+root)
 	cmd.Dir = root
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
@@ -161,10 +163,11 @@ func (n *Net) startProcess(sup *supervisor, root, id, bin string, args ...string
 	cmd.Stdout, cmd.Stderr = out, out
 	setProcAttr(cmd)
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", id, err)
+		cancel()
+		return nil, fmt.Errorf("start %s: %w", id, err)
 	}
 	n.log.Info("started", "id", id, "pid", cmd.Process.Pid, "command", bin+" "+strings.Join(args, " "))
-	sup.Go(id+" (pid "+fmt.Sprint(cmd.Process.Pid)+")", func(ctx context.Context) error {
+	return sup.GoPart(pctx, cancel, id+" (pid "+fmt.Sprint(cmd.Process.Pid)+")", func(ctx context.Context) error {
 		err := cmd.Wait()
 		out.Flush()
 		if ctx.Err() == nil {
@@ -175,8 +178,7 @@ func (n *Net) startProcess(sup *supervisor, root, id, bin string, args ...string
 			return fmt.Errorf("exited early: %w", err)
 		}
 		return err
-	})
-	return nil
+	}), nil
 }
 
 // stderrMu serialises whole lines from all children onto Deps.Stderr.

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nym-go/nym/internal/clock"
@@ -36,6 +37,9 @@ type Net struct {
 	cfg  Config
 	deps Deps
 	log  *slog.Logger
+
+	mu   sync.Mutex   // guards live
+	live *liveClients // set once the clients have started
 }
 
 // New checks cfg (zero fields take their defaults) and returns a Net.
@@ -86,6 +90,7 @@ func (n *Net) Run(ctx context.Context) (err error) {
 		}
 		n.log.Info("local network stopped", "error", err)
 	}()
+	defer n.endClients() // before sup.Stop: no client starts after
 
 	dirURL, err := n.startDirectory(sup)
 	if err != nil {
@@ -220,7 +225,8 @@ func (n *Net) startDirectory(sup *supervisor) (string, error) {
 // startNode runs one node in-process, or as a child process with Exec.
 func (n *Net) startNode(sup *supervisor, root string, bins binaries, id string) error {
 	if n.cfg.Exec {
-		return n.startProcess(sup, root, id, bins.node, "run", "--id", id, "--log-level", n.cfg.LogLevel)
+		_, err := n.startProcess(sup, root, id, bins.node, "run", "--id", id, "--log-level", n.cfg.LogLevel)
+		return err
 	}
 	sup.Go("node "+id, func(ctx context.Context) error {
 		return node.Run(ctx, node.RunOptions{Home: root, ID: id, Stdout: io.Discard, Logger: n.deps.Logger})

@@ -28,9 +28,27 @@ func newSupervisor(parent context.Context) *supervisor {
 
 // Go runs part in its own goroutine with the supervisor's context.
 func (s *supervisor) Go(name string, part func(context.Context) error) {
+	ctx, cancel := s.Part()
+	s.GoPart(ctx, cancel, name, part)
+}
+
+// Part returns a context, and its cancel function, for a part that can be
+// stopped alone (see GoPart).
+func (s *supervisor) Part() (context.Context, context.CancelFunc) {
+	return context.WithCancel(s.ctx)
+}
+
+// GoPart runs part with ctx (from Part) in its own goroutine, and returns
+// a function that stops this part alone: it cancels ctx and waits until
+// part has returned. A part that returns after ctx ended (stopped alone,
+// or the whole network stopping) is not a failure.
+func (s *supervisor) GoPart(ctx context.Context, cancel context.CancelFunc, name string, part func(context.Context) error) (stop func()) {
+	done := make(chan struct{})
 	s.wg.Go(func() {
-		err := part(s.ctx)
-		if s.ctx.Err() != nil {
+		defer close(done)
+		defer cancel()
+		err := part(ctx)
+		if ctx.Err() != nil {
 			return // stopping: errors of a shutdown are not the cause
 		}
 		if err == nil {
@@ -38,6 +56,7 @@ func (s *supervisor) Go(name string, part func(context.Context) error) {
 		}
 		s.cancel(fmt.Errorf("%s: %w", name, err))
 	})
+	return func() { cancel(); <-done }
 }
 
 // Fail stops the network with err as the cause (unless it is stopping
