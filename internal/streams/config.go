@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package streams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nym-go/nym/internal/clock"
+)
+
+// Role says which end of a session this is.
+type Role int
+
+// Roles: the client opens streams, the exit accepts them.
+const (
+	Client Role = iota
+	Exit
+)
+
+func (r Role) String() string {
+	switch r {
+	case Client:
+		return "client"
+	case Exit:
+		return "exit"
+	}
+	return fmt.Sprintf("role(%d)", int(r))
+}
+
+// Defaults of Config.
+const (
+	DefaultClientMaxMessage  = 64 << 10
+	DefaultWindow            = 1 << 20
+	DefaultRetransmitTimeout = 1500 * time.Millisecond
+	DefaultIdleTimeout       = 300 * time.Second
+	DefaultMaxStreams        = 256
+	DefaultCoalesce          = time.Millisecond
+	DefaultAckDelay          = 10 * time.Millisecond
+	DefaultSURBsPerOpen      = 20
+	DefaultWantBatch         = 100
+	DefaultReserve           = 2
+	DefaultMaxRetransmits    = 20
+	DefaultProbeInterval     = 5 * time.Second
+	DefaultProbeSURBs        = 10
+	// MinMessage is the smallest MaxMessage: an Open frame with the longest
+	// target and an ack must fit.
+	MinMessage = HeaderLen + 2*FrameHeaderLen + MaxTargetLen + 8
+)
+
+// Config tunes a Session. Zero fields take the defaults.
+type Config struct {
+	// Role is Client or Exit.
+	Role Role
+	// SessionID names the session in every message. Client: random, chosen
+	// once; exit: the id of the first message (SessionIDOf). Required.
+	SessionID [16]byte
+	// MaxMessage is the largest message Deps.Send is given. Client: default
+	// 64 KiB. Exit: the reply capacity of one SURB; required.
+	MaxMessage int
+	// Window bounds the data bytes sent but not yet read by the peer, per
+	// stream and direction, and the bytes a Write buffers (default 1 MiB).
+	Window int
+	// RetransmitTimeout: exit→client frames not acknowledged in this time are
+	// sent again (default 1.5 s); also how long an unanswered Want waits.
+	RetransmitTimeout time.Duration
+	// MaxRetransmits: a stream whose frame was sent this many times more
+	// without an acknowledgement is reset (exit; default 20).
+	MaxRetransmits int
+	// IdleTimeout closes a stream with no traffic either way for this long
+	// (default 300 s).
+	IdleTimeout time.Duration
+	// MaxStreams bounds the open streams (default 256).
+	MaxStreams int
+	// Coalesce is how long written data waits for more before it is sent
+	// in a message that is not full (default 1 ms; negative: no wait).
+	Coalesce time.Duration
+	// AckDelay is how long the client waits to batch acknowledgements of
+	// exit→client data when no message goes out anyway (default 10 ms;
+	// negative: no wait).
+	AckDelay time.Duration
+	// SURBsPerOpen is how many reply SURBs go with a message that opens a
+	// stream (client; default 20; negative: none).
+	SURBsPerOpen int
+	// ProbeInterval: when a client stream waits for the exit and nothing
+	// has arrived for this long, the client sends ProbeSURBs SURBs in case
+	// the exit has run out (default 5 s and 10; ProbeSURBs negative: no
+	// probes). The interval doubles with each probe that brings nothing
+	// back, up to 64 times.
+	ProbeInterval time.Duration
+	ProbeSURBs    int
+	// WantBatch is how many SURBs the exit asks for at a time; it asks when
+	// its credits plus those asked for fall below WantBatch/2 while it has
+	// something to send (exit; default 100).
+	WantBatch int
+	// Reserve is how many credits the exit keeps for control frames (acks,
+	// wants, open results, fin, close); data needs more (default 2).
+	Reserve int
+}
+
+// Deps are what a Session needs.
+type Deps struct {
+	// Send transmits one message to the peer. Client role: with surbs reply
+	// SURBs attached (client.SendWithSURBs). Exit role: surbs is 0 and each
+	// call uses exactly one SURB (client.Reply); Send is never called while
+	// Credits() is 0. Send is called from Run's goroutine only. Required.
+	Send func(ctx context.Context, msg []byte, surbs int) error
+	// Accept (exit role, required there) is called, on the goroutine that
+	// called Handle, for each new stream with its target "host:port". It
+	// must not block: it answers later with st.Accept() or st.Refuse(reason)
+	// and then copies between the stream and the real connection.
+	Accept func(st *Stream, target string)
+	// Clock times everything; nil means clock.Real().
+	Clock clock.Clock
+	// Logger receives the session's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+func (c *Config) fill() error {
+	if c.Role != Client && c.Role != Exit {
+		return fmt.Errorf("streams: unknown role %d", c.Role)
+	}
+	if c.SessionID == ([16]byte{}) {
+		return errors.New("streams: SessionID is required")
+	}
+	if c.MaxMessage == 0 && c.Role == Client {
+		c.MaxMessage = DefaultClientMaxMessage
+	}
+	if c.MaxMessage < MinMessage {
+		return fmt.Errorf("streams: MaxMessage %d is below %d", c.MaxMessage, MinMessage)
+	}
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.Window, DefaultWindow)
+	defd(&c.RetransmitTimeout, DefaultRetransmitTimeout)
+	def(&c.MaxRetransmits, DefaultMaxRetransmits)
+	defd(&c.IdleTimeout, DefaultIdleTimeout)
+	def(&c.MaxStreams, DefaultMaxStreams)
+	defd(&c.Coalesce, DefaultCoalesce)
+	defd(&c.AckDelay, DefaultAckDelay)
+	def(&c.SURBsPerOpen, DefaultSURBsPerOpen)
+	defd(&c.ProbeInterval, DefaultProbeInterval)
+	def(&c.ProbeSURBs, DefaultProbeSURBs)
+	def(&c.WantBatch, DefaultWantBatch)
+	def(&c.Reserve, DefaultReserve)
+	switch {
+	case c.Window < 1024:
+		return fmt.Errorf("streams: Window %d is below 1024", c.Window)
+	case c.RetransmitTimeout < 0 || c.IdleTimeout < 0 || c.ProbeInterval < 0:
+		return errors.New("streams: negative timeout")
+	case c.MaxStreams < 0 || c.MaxRetransmits < 0:
+		return errors.New("streams: negative count")
+	case c.WantBatch < 1 || c.WantBatch > MaxWant:
+		return fmt.Errorf("streams: WantBatch %d not in 1..%d", c.WantBatch, MaxWant)
+	case c.Reserve < 1:
+		return errors.New("streams: Reserve must be at least 1")
+	}
+	c.SURBsPerOpen = max(c.SURBsPerOpen, 0)
+	c.ProbeSURBs = max(c.ProbeSURBs, 0)
+	if c.Coalesce < 0 {
+		c.Coalesce = 0
+	}
+	if c.AckDelay < 0 {
+		c.AckDelay = 0
+	}
+	return nil
+}

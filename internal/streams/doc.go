@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+// Package streams carries TCP-like streams over mixnet messages between a
+// client (the side that opens streams: nym-socks5-client) and an exit (the
+// side that connects them to the Internet: the exit gateway's network
+// requester). The byte layout is in docs/protocol/socks5.md.
+//
+// # Model
+//
+// A Session is one client's conversation with one exit, named by a random
+// 16-byte id carried in every message. Client→exit messages go through the
+// client core with reply SURBs attached (Deps.Send's surbs); they are
+// reliable (the core retransmits until acknowledged) but may arrive in any
+// order. Exit→client messages each use one reply SURB (one credit); they may
+// be lost, duplicated or reordered.
+//
+// Each stream has, per direction, one sequence space: seq 0 is the Open
+// (client→exit) or the OpenResult (exit→client); Data, Fin (half-close) and
+// Close follow. The receiver buffers frames that arrive early (bounded:
+// twice the window) and releases contiguous runs. The client acknowledges
+// what it received (cumulative Ack frames, batched for AckDelay or riding on
+// any message that leaves); the exit sends again every frame not
+// acknowledged within RetransmitTimeout, and resets a stream after
+// MaxRetransmits. Acks also carry the bytes the application has read, so a
+// sender never has more than Window bytes unread by the peer (flow control);
+// Write blocks while Window bytes wait to be framed.
+//
+// The exit spends a credit per message, asks for WantBatch more SURBs (a
+// Want frame) when its credits run low while it has something to send, and
+// keeps Reserve credits for control frames. The client attaches
+// SURBsPerOpen SURBs to each Open, the SURBs asked for to its next message
+// (an otherwise empty one if needed), and a few more (ProbeSURBs) when a
+// stream waits and nothing has come back for ProbeInterval.
+//
+// # Concurrency
+//
+// Session.mu guards all session and stream state. Run owns the only
+// goroutine: each round (on a kick from Handle, Write, Read, Close or
+// AddCredits, or when the earliest timer is due) it frames written data,
+// picks acknowledgements, retransmissions and new frames in priority order
+// (resets and wants, then acks and control frames, then data, round robin
+// over streams), packs them into messages of at most MaxMessage bytes, and
+// calls Deps.Send outside the lock. Handle decodes and applies a message
+// under the lock and calls Deps.Accept after releasing it. Blocked Read and
+// Write calls wait on a broadcast channel that every change replaces.
+// All timing uses Deps.Clock.
+package streams

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package streams
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Run sends what the streams have to send and keeps the session's timers
+// (coalescing, acknowledgements, retransmission, idle streams, SURB
+// requests) until ctx ends; then it fails every stream with
+// ErrSessionClosed and returns ctx's error. It may be called once.
+func (s *Session) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.running || s.closed {
+		s.mu.Unlock()
+		return ErrSessionClosed
+	}
+	s.running = true
+	s.mu.Unlock()
+	defer s.shutdown()
+
+	timer := s.clock.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := s.clock.Now()
+		msgs, next := s.step(now)
+		for _, m := range msgs {
+			if err := s.deps.Send(ctx, m.data, m.surbs); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				s.mu.Lock()
+				s.stats.SendErrors++
+				s.mu.Unlock()
+				s.log.Warn("send failed", "err", err, "bytes", len(m.data), "surbs", m.surbs)
+			}
+		}
+		if len(msgs) > 0 {
+			// Sending took time and may have made room: look again at once.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			default:
+				continue
+			}
+		}
+		timer.Reset(next.Sub(s.clock.Now()))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.kick:
+		case <-timer.C():
+		}
+	}
+}
+
+func (s *Session) shutdown() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, st := range s.streams {
+		if st.err == nil {
+			st.err = ErrSessionClosed
+		}
+		st.removed = true
+		st.finishResultLocked()
+	}
+	clear(s.streams)
+	s.broadcastLocked()
+}
+
+type outMsg struct {
+	data  []byte
+	surbs int
+}
+
+// item is a frame that may go out in this step, with what sending it commits.
+type item struct {
+	f      Frame
+	data   bool   // needs more than the reserve of credits (exit)
+	want   bool   // a Want frame
+	commit func() // called once the frame is in a message
+}
+
+// step does the session's timed work and returns the messages to send now
+// and when to look again.
+func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cfg := &s.cfg
+	next := now.Add(cfg.IdleTimeout)
+	nextIdle := next
+	soon := func(t time.Time) {
+		if t.Before(next) {
+			next = t
+		}
+	}
+	for id, t := range s.gone {
+		if now.Sub(t) >= cfg.IdleTimeout {
+			delete(s.gone, id)
+		}
+	}
+	ids := make([]uint32, 0, len(s.streams))
+	for id := range s.streams {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	if len(ids) > 0 {
+		// Round robin: start after the stream that went first last time.
+		k, _ := slices.BinarySearch(ids, s.rr+1)
+		ids = append(ids[k:], ids[:k]...)
+		s.rr = ids[0]
+	}
+
+	var urgent, data, lateAcks []item
+	demand := false
+	expecting := false
+	chunk := cfg.MaxMessage - HeaderLen - 2*FrameHeaderLen - 8
+	for _, id := range ids {
+		st := s.streams[id]
+		if now.Sub(st.lastActivity) >= cfg.IdleTimeout {
+			s.stats.StreamsIdleClosed++
+			s.resetLocked(st, "idle timeout", ErrIdle, false)
+			continue
+		}
+		soon(st.lastActivity.Add(cfg.IdleTimeout))
+		if t := st.lastActivity.Add(cfg.IdleTimeout); t.Before(nextIdle) {
+			nextIdle = t
+		}
+		if cfg.Role == Client && (st.opening || !(st.peerFin || st.peerClosed)) {
+			expecting = true
+		}
+		// Frame written data within the window, after the coalescing grace.
+		if len(st.unsent) > 0 && !st.opening {
+			due := !now.Before(st.flushAt) || len(st.unsent) >= chunk || st.finPending
+			for due && len(st.unsent) > 0 {
+				room := uint64(cfg.Window) - min(uint64(cfg.Window), st.sentBytes-st.peerRead)
+				n := min(uint64(len(st.unsent)), uint64(chunk), room)
+				if n == 0 {
+					break
+				}
+				st.ready = append(st.ready, Frame{Kind: KindData, Stream: st.id, Seq: st.nextSeq, Body: slices.Clone(st.unsent[:n])})
+				st.nextSeq++
+				st.sentBytes += n
+				s.stats.DataBytesSent += n
+				st.unsent = st.unsent[n:]
+				s.broadcastLocked() // room for writers
+			}
+			if len(st.unsent) == 0 {
+				st.unsent = nil
+				st.flushAt = time.Time{}
+			} else if !due {
+				soon(st.flushAt)
+			}
+		}
+		if len(st.unsent) == 0 && !st.opening {
+			if st.finPending && !st.finFramed {
+				st.finFramed = true
+				st.ready = append(st.ready, Frame{Kind: KindFin, Stream: st.id, Seq: st.nextSeq})
+				st.nextSeq++
+			}
+			if st.closePending && !st.closeFramed && st.finFramed {
+				st.closeFramed = true
+				st.ready = append(st.ready, Frame{Kind: KindClose, Stream: st.id, Seq: st.nextSeq})
+				st.nextSeq++
+			}
+		}
+		// Acknowledgements.
+		if st.ackNeeded {
+			if cfg.Role == Exit || !now.Before(st.ackAt) {
+				urgent = append(urgent, s.ackItem(st))
+			} else {
+				soon(st.ackAt)
+				lateAcks = append(lateAcks, s.ackItem(st))
+			}
+			demand = true
+		}
+		// Retransmissions (exit).
+		for _, sf := range st.unacked {
+			if due := sf.sentAt.Add(cfg.RetransmitTimeout); now.Before(due) {
+				soon(due)
+				continue
+			}
+			if sf.tries > cfg.MaxRetransmits {
+				s.resetLocked(st, "no acknowledgement", &ResetError{Reason: "the client stopped acknowledging"}, false)
+				break
+			}
+			sf := sf
+			it := item{f: sf.f, data: sf.f.Kind == KindData, commit: func() {
+				sf.sentAt = now
+				sf.tries++
+				s.stats.Retransmits++
+			}}
+			if it.data {
+				data = append(data, it)
+			} else {
+				urgent = append(urgent, it)
+			}
+		}
+		if st.removed {
+			continue
+		}
+		for _, f := range st.ready {
+			st := st
+			it := item{f: f, data: f.Kind == KindData, commit: func() {
+				st.ready = slices.DeleteFunc(st.ready, func(g Frame) bool { return g.Seq == f.Seq })
+				if cfg.Role == Exit {
+					st.unacked = append(st.unacked, &sentFrame{f: f, sentAt: now, tries: 1})
+				}
+			}}
+			if it.data {
+				data = append(data, it)
+			} else {
+				urgent = append(urgent, it)
+			}
+		}
+		if len(st.ready) > 0 || len(st.unacked) > 0 || len(st.unsent) > 0 {
+			demand = true
+		}
+		s.maybeRemoveLocked(st)
+	}
+
+	// SURBs: the exit asks for more, the client probes a silent exit.
+	switch cfg.Role {
+	case Exit:
+		if s.wanted > 0 && !now.Before(s.wantedAt.Add(cfg.RetransmitTimeout)) {
+			s.wanted = 0 // the want (or its answer) was lost
+		}
+		if s.wanted > 0 {
+			soon(s.wantedAt.Add(cfg.RetransmitTimeout))
+		}
+		if demand && s.credits+s.wanted < max(cfg.WantBatch/2, cfg.Reserve+1) {
+			n := cfg.WantBatch
+			urgent = append([]item{{f: Frame{Kind: KindWant, Seq: uint64(n)}, want: true, commit: func() {
+				s.wanted += n
+				s.wantedAt = now
+				s.stats.SURBsWanted += uint64(n)
+			}}}, urgent...)
+		}
+	case Client:
+		// The interval doubles with each probe that brings nothing back.
+		interval := cfg.ProbeInterval << min(s.probes, 6)
+		if expecting && cfg.ProbeSURBs > 0 {
+			if now.Sub(later(s.lastRecv, s.lastProbe)) >= interval {
+				s.lastProbe = now
+				s.probes++
+				s.pendingSURBs += cfg.ProbeSURBs
+			}
+			soon(later(s.lastRecv, s.lastProbe).Add(cfg.ProbeInterval << min(s.probes, 6)))
+		}
+		if len(urgent)+len(data)+len(s.ctrl) > 0 || s.pendingSURBs > 0 {
+			// A message goes out anyway: acknowledge everything in it.
+			urgent = append(lateAcks, urgent...)
+		}
+	}
+	var ctrl []item
+	for i := range s.ctrl {
+		ctrl = append(ctrl, item{f: s.ctrl[i]})
+	}
+	nctrl := len(ctrl)
+	items := append(append(ctrl, urgent...), data...)
+	msgs, packed := s.pack(items)
+	s.ctrl = s.ctrl[min(packed, nctrl):]
+	if len(s.ctrl) == 0 {
+		s.ctrl = nil
+	}
+	for _, it := range items[:packed] {
+		if it.commit != nil {
+			it.commit()
+		}
+	}
+	for _, id := range ids {
+		if st := s.streams[id]; st != nil {
+			s.maybeRemoveLocked(st)
+		}
+	}
+	if cfg.Role == Exit && packed < len(items) {
+		// Out of credits for the rest: only AddCredits (a kick) or an
+		// idle stream can make progress.
+		next = nextIdle
+		if s.wanted > 0 {
+			if t := s.wantedAt.Add(cfg.RetransmitTimeout); t.Before(next) {
+				next = t
+			}
+		}
+	}
+	return msgs, next
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func (s *Session) ackItem(st *Stream) item {
+	return item{f: Frame{Kind: KindAck, Stream: st.id, Seq: st.recvNext, Body: appendU64(nil, st.readBytes)}, commit: func() {
+		st.ackNeeded = false
+		st.ackAt = time.Time{}
+		st.advertised = max(st.advertised, st.readBytes)
+	}}
+}
+
+// maybeRemoveLocked forgets a stream that is done on this side.
+func (s *Session) maybeRemoveLocked(st *Stream) {
+	if st.removed || !st.localClosed || len(st.ready) > 0 || len(st.unsent) > 0 || st.ackNeeded {
+		return
+	}
+	switch {
+	case st.refused != "" && len(st.unacked) == 0: // exit: the refusal arrived
+	case st.closeFramed && len(st.unacked) == 0:
+	default:
+		return
+	}
+	s.removeLocked(st)
+}
+
+// pack puts a prefix of items into messages and returns them with the length
+// of that prefix. The exit spends one credit per message, keeps
+// cfg.Reserve credits from data and its last credit for a Want.
+func (s *Session) pack(items []item) ([]outMsg, int) {
+	cfg := &s.cfg
+	var msgs []outMsg
+	var cur []byte
+	hasFrames := false
+	flush := func() {
+		if cur != nil {
+			msgs = append(msgs, outMsg{data: cur})
+			cur = nil
+			hasFrames = false
+		}
+	}
+	packed := 0
+	for _, it := range items {
+		if cur != nil && len(cur)+it.f.Size() > cfg.MaxMessage {
+			flush()
+		}
+		if cur == nil {
+			if cfg.Role == Exit {
+				if s.credits == 0 || (it.data && s.credits <= cfg.Reserve) || (s.credits == 1 && !it.want) {
+					break
+				}
+				s.credits--
+			}
+			cur = AppendHeader(make([]byte, 0, cfg.MaxMessage), cfg.SessionID)
+		}
+		cur = AppendFrame(cur, it.f)
+		hasFrames = true
+		packed++
+	}
+	_ = hasFrames
+	flush()
+	if cfg.Role == Client {
+		if len(msgs) == 0 && s.pendingSURBs > 0 {
+			msgs = append(msgs, outMsg{data: AppendHeader(nil, cfg.SessionID)})
+		}
+		for i := range msgs {
+			n := min(s.pendingSURBs, MaxWant)
+			msgs[i].surbs = n
+			s.pendingSURBs -= n
+			s.stats.SURBsSent += uint64(n)
+		}
+	}
+	s.stats.MessagesSent += uint64(len(msgs))
+	return msgs, packed
+}

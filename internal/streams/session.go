@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package streams
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nym-go/nym/internal/clock"
+)
+
+// Errors of sessions and streams.
+var (
+	// ErrSessionClosed: the session's Run ended (or never started and was
+	// stopped).
+	ErrSessionClosed = errors.New("streams: session closed")
+	// ErrTooManyStreams: Open with MaxStreams streams open.
+	ErrTooManyStreams = errors.New("streams: too many streams")
+	// ErrWrongRole: a method of the other role was called.
+	ErrWrongRole = errors.New("streams: not allowed in this role")
+	// ErrPeerClosed: the peer closed the stream; nothing more can be
+	// written.
+	ErrPeerClosed = errors.New("streams: stream closed by the peer")
+	// ErrWriteClosed: Write after CloseWrite.
+	ErrWriteClosed = errors.New("streams: write side closed")
+	// ErrIdle: the stream was closed after IdleTimeout without traffic.
+	ErrIdle = errors.New("streams: idle timeout")
+)
+
+// RefusedError is Open's error when the exit refuses the stream.
+type RefusedError struct{ Reason string }
+
+func (e *RefusedError) Error() string { return "streams: refused by the exit: " + e.Reason }
+
+// ResetError is a stream's error after the peer (or the session) aborted it.
+type ResetError struct{ Reason string }
+
+func (e *ResetError) Error() string { return "streams: stream reset: " + e.Reason }
+
+// Stats counts what a session did.
+type Stats struct {
+	MessagesSent, MessagesReceived  uint64
+	SendErrors                      uint64
+	Malformed                       uint64 // messages that failed to decode or had the wrong session id
+	ProtocolErrors                  uint64 // well-formed frames that broke the protocol (stream reset)
+	DataBytesSent, DataBytesRead    uint64 // payload bytes framed / read by the application
+	Retransmits                     uint64 // frames sent again (exit)
+	Duplicates                      uint64 // ordered frames received twice
+	DroppedFrames                   uint64 // ordered frames beyond the reorder bound or for gone streams
+	StreamsOpened, StreamsRefused   uint64
+	StreamsReset, StreamsIdleClosed uint64
+	StreamsActive                   int
+	Credits                         int    // exit: SURBs available
+	SURBsSent                       uint64 // client: SURBs attached to messages
+	SURBsWanted                     uint64 // exit: SURBs asked for
+}
+
+// Session multiplexes streams over mixnet messages between a client and an
+// exit. See the package documentation for the flow. Its methods are safe for
+// concurrent use.
+type Session struct {
+	cfg   Config
+	deps  Deps
+	clock clock.Clock
+	log   *slog.Logger
+	kick  chan struct{} // cap 1: wakes Run
+
+	mu      sync.Mutex
+	streams map[uint32]*Stream
+	gone    map[uint32]time.Time // recently removed ids (exit: late frames create nothing)
+	ctrl    []Frame              // unordered frames to send (resets, acks of gone streams, wants)
+	changed chan struct{}        // closed and replaced on every change streams wait for
+	nextID  uint32               // client: last id used
+	running bool
+	closed  bool
+	stats   Stats
+	rr      uint32 // round-robin start among streams
+
+	// exit
+	credits  int
+	wanted   int // SURBs asked for and not yet arrived
+	wantedAt time.Time
+	// client
+	pendingSURBs int
+	lastRecv     time.Time
+	lastProbe    time.Time
+	probes       int // probes since the exit was last heard
+}
+
+// New checks cfg and deps and returns a Session; Run drives it.
+func New(cfg Config, deps Deps) (*Session, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	if deps.Send == nil {
+		return nil, errors.New("streams: Deps.Send is required")
+	}
+	if cfg.Role == Exit && deps.Accept == nil {
+		return nil, errors.New("streams: Deps.Accept is required in the exit role")
+	}
+	if deps.Clock == nil {
+		deps.Clock = clock.Real()
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Session{
+		cfg:     cfg,
+		deps:    deps,
+		clock:   deps.Clock,
+		log:     deps.Logger.With("component", "streams", "role", cfg.Role.String()),
+		kick:    make(chan struct{}, 1),
+		streams: make(map[uint32]*Stream),
+		gone:    make(map[uint32]time.Time),
+		changed: make(chan struct{}),
+	}
+	s.lastRecv = s.clock.Now()
+	return s, nil
+}
+
+// Role returns the session's role.
+func (s *Session) Role() Role { return s.cfg.Role }
+
+// ID returns the session id.
+func (s *Session) ID() [16]byte { return s.cfg.SessionID }
+
+func (s *Session) poke() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// broadcastLocked wakes every goroutine waiting on a stream.
+func (s *Session) broadcastLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// AddCredits records that n more reply SURBs are available (exit role).
+func (s *Session) AddCredits(n int) {
+	if n <= 0 || s.cfg.Role != Exit {
+		return
+	}
+	s.mu.Lock()
+	s.credits += n
+	s.wanted = max(0, s.wanted-n)
+	s.mu.Unlock()
+	s.poke()
+}
+
+// Credits returns the reply SURBs available (exit role).
+func (s *Session) Credits() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.credits
+}
+
+// Stats returns the session's counters.
+func (s *Session) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.StreamsActive = len(s.streams)
+	st.Credits = s.credits
+	return st
+}
+
+// Open opens a stream to target ("host:port") through the exit and waits
+// for its answer (client role). A refusal is a *RefusedError; when ctx ends
+// first, the stream is closed and ctx's error returned.
+func (s *Session) Open(ctx context.Context, target string) (*Stream, error) {
+	if s.cfg.Role != Client {
+		return nil, ErrWrongRole
+	}
+	if target == "" || len(target) > MaxTargetLen {
+		return nil, fmt.Errorf("streams: target of %d bytes (1..%d)", len(target), MaxTargetLen)
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, ErrSessionClosed
+	}
+	if len(s.streams) >= s.cfg.MaxStreams {
+		s.mu.Unlock()
+		return nil, ErrTooManyStreams
+	}
+	s.nextID++
+	if s.nextID == 0 {
+		s.nextID = 1
+	}
+	now := s.clock.Now()
+	st := s.newStreamLocked(s.nextID, now)
+	st.target = target
+	st.opening = true
+	st.ready = append(st.ready, Frame{Kind: KindOpen, Stream: st.id, Seq: 0, Body: []byte(target)})
+	st.nextSeq = 1
+	s.pendingSURBs += s.cfg.SURBsPerOpen
+	s.lastRecv = now
+	s.stats.StreamsOpened++
+	s.mu.Unlock()
+	s.poke()
+
+	select {
+	case <-st.result:
+	case <-ctx.Done():
+		st.Close()
+		return nil, ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case st.refused != "":
+		return nil, &RefusedError{Reason: st.refused}
+	case st.err != nil:
+		return nil, st.err
+	}
+	return st, nil
+}
+
+func (s *Session) newStreamLocked(id uint32, now time.Time) *Stream {
+	st := &Stream{s: s, id: id, result: make(chan struct{}), lastActivity: now}
+	s.streams[id] = st
+	return st
+}
+
+// removeLocked forgets st (its application may still read what it holds).
+func (s *Session) removeLocked(st *Stream) {
+	if s.streams[st.id] == st {
+		delete(s.streams, st.id)
+		s.gone[st.id] = s.clock.Now()
+	}
+	st.removed = true
+	st.finishResultLocked()
+	s.broadcastLocked()
+}
+
+// resetLocked aborts st: the peer is told (unless quiet) and the application
+// gets err.
+func (s *Session) resetLocked(st *Stream, reason string, err error, quiet bool) {
+	if !quiet {
+		s.ctrl = append(s.ctrl, Frame{Kind: KindReset, Stream: st.id, Body: []byte(truncate(reason, MaxReasonLen))})
+	}
+	if st.err == nil {
+		st.err = err
+	}
+	st.unsent, st.ready, st.unacked = nil, nil, nil
+	s.stats.StreamsReset++
+	s.removeLocked(st)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Handle processes one message from the peer. A malformed message, or one of
+// another session, is counted and rejected with an error; frames that break
+// the protocol reset their stream.
+func (s *Session) Handle(msg []byte) error {
+	id, frames, err := Decode(msg)
+	s.mu.Lock()
+	if err == nil && id != s.cfg.SessionID {
+		err = fmt.Errorf("streams: message of session %x, this is %x", id[:4], s.cfg.SessionID[:4])
+	}
+	if err != nil {
+		s.stats.Malformed++
+		s.mu.Unlock()
+		return err
+	}
+	if s.closed {
+		s.mu.Unlock()
+		return ErrSessionClosed
+	}
+	s.stats.MessagesReceived++
+	now := s.clock.Now()
+	s.lastRecv = now
+	s.probes = 0
+	var accepts []*Stream
+	for _, f := range frames {
+		if a := s.frameLocked(f, now); a != nil {
+			accepts = append(accepts, a)
+		}
+	}
+	s.broadcastLocked()
+	s.mu.Unlock()
+	s.poke()
+	for _, st := range accepts {
+		s.mu.Lock()
+		dead := st.removed || st.peerClosed
+		s.mu.Unlock()
+		if !dead {
+			s.deps.Accept(st, st.target)
+		}
+	}
+	return nil
+}
+
+// frameLocked applies one frame; it returns a stream to hand to Deps.Accept.
+func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
+	switch f.Kind {
+	case KindWant:
+		if s.cfg.Role != Client {
+			s.stats.ProtocolErrors++
+			return nil
+		}
+		s.pendingSURBs = min(s.pendingSURBs+int(f.Seq), 4*MaxWant)
+		return nil
+	case KindReset:
+		if st := s.streams[f.Stream]; st != nil {
+			s.resetLocked(st, "", &ResetError{Reason: string(f.Body)}, true)
+		}
+		return nil
+	case KindAck:
+		st := s.streams[f.Stream]
+		if st == nil {
+			return nil
+		}
+		read := binary.BigEndian.Uint64(f.Body)
+		if f.Seq > st.nextSeq || read > st.sentBytes {
+			s.stats.ProtocolErrors++
+			s.resetLocked(st, "acknowledged what was never sent", &ResetError{Reason: "protocol error"}, false)
+			return nil
+		}
+		st.peerRead = max(st.peerRead, read)
+		st.unacked = slices.DeleteFunc(st.unacked, func(sf *sentFrame) bool { return sf.f.Seq < f.Seq })
+		st.acked = max(st.acked, f.Seq)
+		st.lastActivity = now
+		return nil
+	}
+	// An ordered frame.
+	if (s.cfg.Role == Client && f.Kind == KindOpen) || (s.cfg.Role == Exit && f.Kind == KindOpenResult) {
+		s.stats.ProtocolErrors++
+		if st := s.streams[f.Stream]; st != nil {
+			s.resetLocked(st, f.Kind.String()+" not allowed here", &ResetError{Reason: "protocol error"}, false)
+		}
+		return nil
+	}
+	st := s.streams[f.Stream]
+	if st == nil {
+		if _, ok := s.gone[f.Stream]; ok || s.cfg.Role == Client {
+			s.stats.DroppedFrames++
+			if s.cfg.Role == Client && f.Stream <= s.nextID {
+				// The exit resends to a stream this side has forgotten: stop it.
+				s.ctrl = append(s.ctrl, Frame{Kind: KindReset, Stream: f.Stream, Body: []byte("unknown stream")})
+			}
+			return nil
+		}
+		if len(s.streams) >= s.cfg.MaxStreams {
+			s.stats.DroppedFrames++
+			s.ctrl = append(s.ctrl, Frame{Kind: KindReset, Stream: f.Stream, Body: []byte("too many streams")})
+			s.gone[f.Stream] = now
+			return nil
+		}
+		st = s.newStreamLocked(f.Stream, now)
+		st.opening = true
+	}
+	st.lastActivity = now
+	if s.cfg.Role == Client {
+		st.ackNeeded = true
+		if st.ackAt.IsZero() {
+			st.ackAt = now.Add(s.cfg.AckDelay)
+		}
+	}
+	switch {
+	case f.Seq < st.recvNext:
+		s.stats.Duplicates++
+		return nil
+	case f.Seq-st.recvNext > uint64(s.maxReorderFrames()):
+		s.stats.DroppedFrames++
+		return nil
+	}
+	if _, dup := st.reorder[f.Seq]; dup {
+		s.stats.Duplicates++
+		return nil
+	}
+	if st.reorderBytes+len(f.Body) > 2*s.cfg.Window+s.cfg.MaxMessage {
+		s.stats.DroppedFrames++
+		return nil
+	}
+	if st.reorder == nil {
+		st.reorder = make(map[uint64]Frame)
+	}
+	f.Body = slices.Clone(f.Body)
+	st.reorder[f.Seq] = f
+	st.reorderBytes += len(f.Body)
+	var accept *Stream
+	for !st.removed {
+		g, ok := st.reorder[st.recvNext]
+		if !ok {
+			break
+		}
+		delete(st.reorder, st.recvNext)
+		st.reorderBytes -= len(g.Body)
+		st.recvNext++
+		if s.deliverLocked(st, g) {
+			accept = st
+		}
+	}
+	return accept
+}
+
+func (s *Session) maxReorderFrames() int {
+	return 2*s.cfg.Window/64 + 64
+}
+
+// deliverLocked applies an ordered frame in sequence; true means the stream
+// is new and goes to Deps.Accept.
+func (s *Session) deliverLocked(st *Stream, f Frame) bool {
+	violation := func(why string) bool {
+		s.stats.ProtocolErrors++
+		s.resetLocked(st, why, &ResetError{Reason: "protocol error: " + why}, false)
+		return false
+	}
+	if (f.Seq == 0) != (f.Kind == KindOpen || f.Kind == KindOpenResult) {
+		return violation("open frames take exactly sequence number 0")
+	}
+	if st.peerFin && f.Kind == KindData {
+		return violation("data after fin")
+	}
+	switch f.Kind {
+	case KindOpen:
+		st.target = string(f.Body)
+		return true
+	case KindOpenResult:
+		if f.Body[0] == StatusOK {
+			st.opening = false
+			st.finishResultLocked()
+			return false
+		}
+		st.refused = string(f.Body[1:])
+		if st.refused == "" {
+			st.refused = "refused"
+		}
+		s.stats.StreamsRefused++
+		s.ctrl = append(s.ctrl, s.ackFrameLocked(st))
+		st.ackNeeded = false
+		s.removeLocked(st)
+	case KindData:
+		if st.localClosed {
+			st.readBytes += uint64(len(f.Body)) // discarded, but the window moves
+			return false
+		}
+		if len(st.readBuf)+len(f.Body) > s.cfg.Window+s.cfg.MaxMessage {
+			return violation("window exceeded")
+		}
+		st.readBuf = append(st.readBuf, f.Body...)
+	case KindFin:
+		st.peerFin = true
+	case KindClose:
+		st.peerClosed = true
+		if s.cfg.Role == Client {
+			s.ctrl = append(s.ctrl, s.ackFrameLocked(st))
+			st.ackNeeded = false
+		}
+		s.removeLocked(st)
+	}
+	return false
+}
+
+func (s *Session) ackFrameLocked(st *Stream) Frame {
+	st.advertised = st.readBytes
+	return Frame{Kind: KindAck, Stream: st.id, Seq: st.recvNext, Body: binary.BigEndian.AppendUint64(nil, st.readBytes)}
+}
