@@ -27,8 +27,11 @@ type Received struct {
 	// Message is the message.
 	Message []byte
 	// ReplySURB, if not nil, lets the application answer the anonymous
-	// sender once with Reply.
+	// sender once with Reply; it is ReplySURBs[0].
 	ReplySURB *sphinx.SURB
+	// ReplySURBs are every reply SURB the message carried (SendWithSURBs);
+	// each lets the application answer once.
+	ReplySURBs []*sphinx.SURB
 	// IsReply reports that the message is a reply through a SURB this
 	// client handed out.
 	IsReply bool
@@ -51,6 +54,23 @@ var (
 	// ErrRunning: Run was called twice.
 	ErrRunning = errors.New("client: already running")
 )
+
+// MaxSURBsPerMessage bounds the reply SURBs SendWithSURBs attaches to one
+// message.
+const MaxSURBsPerMessage = e2e.MaxSURBs
+
+// ReplyCapacity returns the largest message Reply accepts through surb (0
+// for nil).
+func ReplyCapacity(surb *sphinx.SURB) int {
+	if surb == nil {
+		return 0
+	}
+	return surb.Size.PlaintextSize()
+}
+
+// maxBody is the largest message body: the largest message with the most
+// SURBs.
+func (c *Client) maxBody() int { return c.cfg.MaxMessage + e2e.BodyOverhead(MaxSURBsPerMessage) }
 
 // outMsg is a message whose fragments are in flight.
 type outMsg struct {
@@ -111,7 +131,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	reasm, err := fragment.NewReassembler(fragment.Config{MaxMessage: cfg.MaxMessage + 1 + sphinx.SURBSize,
+	reasm, err := fragment.NewReassembler(fragment.Config{MaxMessage: cfg.MaxMessage + e2e.BodyOverhead(MaxSURBsPerMessage),
 		Timeout: cfg.ReassemblyTimeout})
 	if err != nil {
 		return nil, err
@@ -126,7 +146,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 	c := &Client{
 		cfg: cfg, deps: deps, size: sphinx.Regular, cap: e2e.FragmentCapacity(sphinx.Regular),
 		cipher: cipher, sched: sched, rng: deps.Rand, table: table, out: make(map[uint64]*outMsg),
-		replies: e2e.NewReplyStore(DefaultReplySURBs), reasm: reasm,
+		replies: e2e.NewReplyStore(cfg.ReplyKeyLimit), reasm: reasm,
 		recv: make(chan Received, cfg.ReceiveQueue), failures: make(chan Failure, cfg.ReceiveQueue),
 	}
 	copy(c.self.Identity[:], deps.Identity.Public().(ed25519.PublicKey))
@@ -150,23 +170,46 @@ func (c *Client) Failures() <-chan Failure { return c.failures }
 // the front of the message. A message is tracked until every fragment is
 // acknowledged; if one is not after MaxTries sends, Failures reports it.
 func (c *Client) Send(ctx context.Context, to address.Address, msg []byte, withReplySURB bool) (MessageID, error) {
+	n := 0
+	if withReplySURB {
+		n = 1
+	}
+	return c.SendWithSURBs(ctx, to, msg, n)
+}
+
+// SendWithSURBs is Send with n (0 to MaxSURBsPerMessage) reply SURBs to
+// this client attached, each on its own random route; the recipient gets
+// them all in Received.ReplySURBs and may answer once through each. Their
+// keys stay in the reply store for Config.ReplyKeyTTL; it fails with
+// e2e.ErrStoreFull, sending nothing, if the store has no room for n more.
+func (c *Client) SendWithSURBs(ctx context.Context, to address.Address, msg []byte, n int) (MessageID, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	if len(msg) > c.cfg.MaxMessage {
 		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(msg), c.cfg.MaxMessage)
 	}
+	if n < 0 || n > MaxSURBsPerMessage {
+		return 0, fmt.Errorf("client: %d reply SURBs, want 0 to %d", n, MaxSURBsPerMessage)
+	}
+	now := c.deps.Clock.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	body := e2e.PlainBody(msg)
-	var surbID *sphinx.Identifier
+	if c.replies.Expire(now) > 0 {
+		c.markDirtyLocked()
+	}
+	if n > c.replies.Free() {
+		return 0, fmt.Errorf("%w: room for %d reply SURBs, %d asked", e2e.ErrStoreFull, c.replies.Free(), n)
+	}
+	var surbIDs []sphinx.Identifier
 	defer func() {
-		if surbID != nil { // not sent: the SURB will never be used
-			c.replies.Remove(*surbID)
+		for _, id := range surbIDs { // not sent: the SURBs will never be used
+			c.replies.Remove(id)
 			c.markDirtyLocked()
 		}
 	}()
-	if withReplySURB {
+	surbs := make([]*sphinx.SURB, 0, n)
+	for range n {
 		route, err := c.routeTo(c.self)
 		if err != nil {
 			return 0, err
@@ -175,23 +218,25 @@ func (c *Client) Send(ctx context.Context, to address.Address, msg []byte, withR
 		if err != nil {
 			return 0, err
 		}
-		if err := c.replies.Add(id, keys); err != nil {
+		if err := c.replies.AddUntil(id, keys, now.Add(c.cfg.ReplyKeyTTL)); err != nil {
 			return 0, err
 		}
-		surbID = &id
+		surbIDs = append(surbIDs, id)
 		c.markDirtyLocked()
-		if body, err = e2e.AttachSURB(surb, msg); err != nil {
-			return 0, err
-		}
+		surbs = append(surbs, surb)
 	}
-	id, frags, err := fragment.Split(c.rng, body, c.cap, c.cfg.MaxMessage+1+sphinx.SURBSize)
+	body, err := e2e.AttachSURBs(surbs, msg)
+	if err != nil {
+		return 0, err
+	}
+	id, frags, err := fragment.Split(c.rng, body, c.cap, c.maxBody())
 	if err != nil {
 		return 0, err
 	}
 	if err := c.table.Track(id, MessageID(id), uint32(len(frags))); err != nil {
 		return 0, err
 	}
-	surbID = nil
+	surbIDs = nil
 	c.out[id] = &outMsg{dest: to, frags: frags}
 	for i := range frags {
 		c.queue = append(c.queue, item{id: fragment.ID{Message: id, Index: uint32(i)}})
@@ -208,8 +253,8 @@ func (c *Client) Reply(ctx context.Context, surb *sphinx.SURB, msg []byte) error
 	if surb == nil {
 		return errors.New("client: no reply SURB")
 	}
-	if len(msg) > surb.Size.PlaintextSize() {
-		return fmt.Errorf("%w: %d bytes, the SURB carries %d", ErrTooLarge, len(msg), surb.Size.PlaintextSize())
+	if len(msg) > ReplyCapacity(surb) {
+		return fmt.Errorf("%w: %d bytes, the SURB carries %d", ErrTooLarge, len(msg), ReplyCapacity(surb))
 	}
 	hop, pkt, err := e2e.Reply(surb, msg)
 	if err != nil {

@@ -31,7 +31,8 @@ const (
 	DefaultBackoffMax        = 30 * time.Second
 	DefaultSendTimeout       = 5 * time.Second
 	DefaultReceiveQueue      = 64
-	DefaultReplySURBs        = 1000
+	DefaultReplySURBs        = 1000 // the default ReplyKeyLimit
+	DefaultReplyKeyTTL       = 24 * time.Hour
 	DefaultStateSaveInterval = 5 * time.Second
 )
 
@@ -67,6 +68,13 @@ type Config struct {
 	// ReceiveQueue is the capacity of the Receive and Failures channels
 	// (default 64).
 	ReceiveQueue int
+	// ReplyKeyLimit bounds the reply keys kept for SURBs handed out
+	// (default 1000); SendWithSURBs fails when they would exceed it.
+	ReplyKeyLimit int
+	// ReplyKeyTTL is how long the keys of a SURB handed out are kept, on
+	// Deps.Clock (default 24 h, as Nym); a reply through an older SURB is
+	// dropped.
+	ReplyKeyTTL time.Duration
 	// StateSaveInterval is how often dirty reply keys are saved to
 	// Deps.State (default 5 s); they are also saved when Run ends.
 	StateSaveInterval time.Duration
@@ -155,6 +163,12 @@ func (c *Config) fill() error {
 	}
 	if c.ReceiveQueue <= 0 {
 		c.ReceiveQueue = DefaultReceiveQueue
+	}
+	if c.ReplyKeyLimit <= 0 {
+		c.ReplyKeyLimit = DefaultReplySURBs
+	}
+	if c.ReplyKeyTTL <= 0 {
+		c.ReplyKeyTTL = DefaultReplyKeyTTL
 	}
 	if c.StateSaveInterval <= 0 {
 		c.StateSaveInterval = DefaultStateSaveInterval

@@ -129,7 +129,11 @@ func (c *Client) handle(ctx context.Context, d gwclient.Delivery) bool {
 		// lookup away; older gateways don't, and then every key set is tried.
 		var msg []byte
 		var err error
+		now := c.deps.Clock.Now()
 		c.mu.Lock()
+		if c.replies.Expire(now) > 0 {
+			c.markDirtyLocked()
+		}
 		if d.HasIdentifier() {
 			msg, err = c.replies.OpenByIdentifier(d.Identifier, d.Data)
 		} else {
@@ -165,12 +169,16 @@ func (c *Client) handle(ctx context.Context, d gwclient.Delivery) bool {
 	if !ok {
 		return true
 	}
-	surb, msg, err := e2e.SplitBody(m.Data)
+	surbs, msg, err := e2e.ParseBody(m.Data)
 	if err != nil {
 		c.deps.Logger.Debug("client: bad message body", "err", err)
 		return true
 	}
-	return c.deliver(ctx, Received{Message: msg, ReplySURB: surb})
+	r := Received{Message: msg, ReplySURBs: surbs}
+	if len(surbs) > 0 {
+		r.ReplySURB = surbs[0]
+	}
+	return c.deliver(ctx, r)
 }
 
 func (c *Client) deliver(ctx context.Context, r Received) bool {

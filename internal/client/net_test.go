@@ -16,6 +16,7 @@ import (
 
 	"github.com/nym-go/nym/internal/base58"
 	"github.com/nym-go/nym/internal/client"
+	"github.com/nym-go/nym/internal/clock"
 	"github.com/nym-go/nym/internal/cover"
 	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/e2e"
@@ -164,6 +165,10 @@ type clientOpts struct {
 	keys *clientKeys
 	// state is Deps.State.
 	state client.StateStore
+	// clock is Deps.Clock (the real clock if nil).
+	clock clock.Clock
+	// replyTTL is Config.ReplyKeyTTL.
+	replyTTL time.Duration
 }
 
 // clientKeys are what a client keeps across restarts.
@@ -213,13 +218,14 @@ func (tn *testNet) newClientStop(t *testing.T, gw int, o clientOpts) (*client.Cl
 		o.realMean = 5 * time.Millisecond
 	}
 	c, err := client.New(client.Config{
-		Gateway:    gwPub,
-		Cover:      cover.Config{RealMean: o.realMean, LoopMean: 50 * time.Millisecond, DropMean: o.dropMean},
-		HopDelay:   time.Millisecond,
-		AckMargin:  300 * time.Millisecond,
-		BackoffMin: 50 * time.Millisecond,
-		BackoffMax: 500 * time.Millisecond,
-		MaxTries:   o.maxTries,
+		Gateway:     gwPub,
+		Cover:       cover.Config{RealMean: o.realMean, LoopMean: 50 * time.Millisecond, DropMean: o.dropMean},
+		HopDelay:    time.Millisecond,
+		AckMargin:   300 * time.Millisecond,
+		BackoffMin:  50 * time.Millisecond,
+		BackoffMax:  500 * time.Millisecond,
+		MaxTries:    o.maxTries,
+		ReplyKeyTTL: o.replyTTL,
 	}, client.Deps{
 		Identity: id, Encryption: enc, AckKey: ackKey,
 		Topology: func() *topology.Topology { return tn.top },
@@ -232,6 +238,7 @@ func (tn *testNet) newClientStop(t *testing.T, gw int, o clientOpts) (*client.Cl
 		},
 		Rand:  mrand.New(mrand.NewPCG(o.seed, 1)),
 		State: o.state,
+		Clock: o.clock,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -41,7 +41,11 @@ func (c *Client) saveState() {
 	if c.deps.State == nil {
 		return
 	}
+	now := c.deps.Clock.Now()
 	c.mu.Lock()
+	if c.replies.Expire(now) > 0 {
+		c.dirty = true
+	}
 	if !c.dirty {
 		c.mu.Unlock()
 		return

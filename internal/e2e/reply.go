@@ -4,10 +4,12 @@
 package e2e
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/nym-go/nym/internal/address"
 	"github.com/nym-go/nym/internal/sphinx"
@@ -20,7 +22,27 @@ const (
 	// BodyWithSURB starts a body whose next sphinx.SURBSize bytes are a
 	// reply SURB, followed by the message.
 	BodyWithSURB byte = 0x01
+	// BodyWithSURBs starts a body that carries several reply SURBs:
+	// BodyWithSURBs ‖ count u16 BE ‖ count × SURB ‖ message, with
+	// 1 <= count <= MaxSURBs.
+	BodyWithSURBs byte = 0x02
 )
+
+// MaxSURBs bounds the reply SURBs one message body carries.
+const MaxSURBs = 1000
+
+// BodyOverhead returns the bytes a body with n reply SURBs adds to its
+// message (AttachSURBs).
+func BodyOverhead(n int) int {
+	switch {
+	case n <= 0:
+		return 1
+	case n == 1:
+		return 1 + sphinx.SURBSize
+	default:
+		return 3 + n*sphinx.SURBSize
+	}
+}
 
 // ErrNoReplyKeys means a reply payload opened with none of the stored
 // ReplyKeys: it was modified, its keys expired or were never stored.
@@ -47,27 +69,82 @@ func AttachSURB(surb *sphinx.SURB, msg []byte) ([]byte, error) {
 	return body, nil
 }
 
-// SplitBody parses a reassembled message body into its reply SURB (nil if
-// it has none) and the message, which aliases body.
+// AttachSURBs returns the body of a message that carries the reply SURBs
+// surbs: PlainBody for none, AttachSURB's layout for one (so one-SURB
+// bodies stay readable by older receivers) and BodyWithSURBs ‖ count u16 ‖
+// SURBs ‖ msg for more, at most MaxSURBs.
+func AttachSURBs(surbs []*sphinx.SURB, msg []byte) ([]byte, error) {
+	switch {
+	case len(surbs) == 0:
+		return PlainBody(msg), nil
+	case len(surbs) == 1:
+		return AttachSURB(surbs[0], msg)
+	case len(surbs) > MaxSURBs:
+		return nil, fmt.Errorf("e2e: %d reply SURBs, at most %d", len(surbs), MaxSURBs)
+	}
+	body := make([]byte, 0, BodyOverhead(len(surbs))+len(msg))
+	body = append(body, BodyWithSURBs)
+	body = binary.BigEndian.AppendUint16(body, uint16(len(surbs)))
+	for i, s := range surbs {
+		b, err := s.MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("e2e: reply SURB %d: %w", i, err)
+		}
+		body = append(body, b...)
+	}
+	return append(body, msg...), nil
+}
+
+// SplitBody parses a reassembled message body into its first reply SURB
+// (nil if it has none) and the message, which aliases body. ParseBody
+// returns every SURB.
 func SplitBody(body []byte) (*sphinx.SURB, []byte, error) {
+	surbs, msg, err := ParseBody(body)
+	if err != nil || len(surbs) == 0 {
+		return nil, msg, err
+	}
+	return surbs[0], msg, nil
+}
+
+// ParseBody parses a reassembled message body of any kind into its reply
+// SURBs (none for a plain body) and the message, which aliases body. A
+// body with a count of 0 or above MaxSURBs, or shorter than its count
+// says, is refused with ErrMalformed.
+func ParseBody(body []byte) ([]*sphinx.SURB, []byte, error) {
 	if len(body) == 0 {
 		return nil, nil, fmt.Errorf("%w: empty message body", ErrMalformed)
 	}
+	var n int
+	rest := body[1:]
 	switch body[0] {
 	case BodyPlain:
-		return nil, body[1:], nil
+		return nil, rest, nil
 	case BodyWithSURB:
-		if len(body) < 1+sphinx.SURBSize {
-			return nil, nil, fmt.Errorf("%w: %d-byte body too short for a reply SURB", ErrMalformed, len(body))
+		n = 1
+	case BodyWithSURBs:
+		if len(rest) < 2 {
+			return nil, nil, fmt.Errorf("%w: %d-byte body too short for a SURB count", ErrMalformed, len(body))
 		}
-		surb := new(sphinx.SURB)
-		if err := surb.UnmarshalBinary(body[1 : 1+sphinx.SURBSize]); err != nil {
-			return nil, nil, fmt.Errorf("%w: reply SURB: %w", ErrMalformed, err)
+		n = int(binary.BigEndian.Uint16(rest))
+		rest = rest[2:]
+		if n == 0 || n > MaxSURBs {
+			return nil, nil, fmt.Errorf("%w: %d reply SURBs, want 1 to %d", ErrMalformed, n, MaxSURBs)
 		}
-		return surb, body[1+sphinx.SURBSize:], nil
 	default:
 		return nil, nil, fmt.Errorf("%w: unknown body flag 0x%02x", ErrMalformed, body[0])
 	}
+	if len(rest) < n*sphinx.SURBSize {
+		return nil, nil, fmt.Errorf("%w: %d-byte body too short for %d reply SURBs", ErrMalformed, len(body), n)
+	}
+	surbs := make([]*sphinx.SURB, n)
+	for i := range surbs {
+		surbs[i] = new(sphinx.SURB)
+		if err := surbs[i].UnmarshalBinary(rest[:sphinx.SURBSize]); err != nil {
+			return nil, nil, fmt.Errorf("%w: reply SURB %d: %w", ErrMalformed, i, err)
+		}
+		rest = rest[sphinx.SURBSize:]
+	}
+	return surbs, rest, nil
 }
 
 // NewReplySURB creates a reply SURB that reaches self along route (three
@@ -97,17 +174,26 @@ func Reply(surb *sphinx.SURB, msg []byte) (sphinx.NodeAddress, []byte, error) {
 }
 
 // ReplyStore keeps the ReplyKeys of the SURBs a client has handed out,
-// under their identifiers, until the replies arrive. It is not safe for
-// concurrent use.
+// under their identifiers, until the replies arrive or the keys expire. It
+// is not safe for concurrent use.
 //
 // A gateway delivers a reply with its Sphinx identifier
 // (gwclient.Delivery.Identifier), so OpenByIdentifier finds the keys at
 // once. Open, for deliveries without it (from older gateways), tries every
 // stored key set (one Lioness pass per hop each); the store is bounded to
 // keep that cost bounded.
+//
+// The store reads no clock: keys added with AddUntil carry an expiry time,
+// and the owner calls Expire with its clock's time to forget the old ones.
 type ReplyStore struct {
 	max  int
-	keys map[sphinx.Identifier]*sphinx.ReplyKeys
+	keys map[sphinx.Identifier]replyEntry
+}
+
+// replyEntry is one stored key set; a zero expires means never.
+type replyEntry struct {
+	keys    *sphinx.ReplyKeys
+	expires time.Time
 }
 
 // NewReplyStore returns a store for at most limit key sets (0 means 1000).
@@ -115,17 +201,36 @@ func NewReplyStore(limit int) *ReplyStore {
 	if limit <= 0 {
 		limit = 1000
 	}
-	return &ReplyStore{max: limit, keys: make(map[sphinx.Identifier]*sphinx.ReplyKeys)}
+	return &ReplyStore{max: limit, keys: make(map[sphinx.Identifier]replyEntry)}
 }
 
-// Add stores keys under id. It fails with ErrStoreFull when the store is
-// full.
+// Add stores keys under id with no expiry. It fails with ErrStoreFull when
+// the store is full.
 func (s *ReplyStore) Add(id sphinx.Identifier, keys *sphinx.ReplyKeys) error {
+	return s.AddUntil(id, keys, time.Time{})
+}
+
+// AddUntil stores keys under id until expires (the zero time means never;
+// see Expire). It fails with ErrStoreFull when the store is full.
+func (s *ReplyStore) AddUntil(id sphinx.Identifier, keys *sphinx.ReplyKeys, expires time.Time) error {
 	if _, ok := s.keys[id]; !ok && len(s.keys) >= s.max {
 		return ErrStoreFull
 	}
-	s.keys[id] = keys
+	s.keys[id] = replyEntry{keys: keys, expires: expires}
 	return nil
+}
+
+// Expire forgets every key set whose expiry time is at or before now and
+// returns how many it forgot.
+func (s *ReplyStore) Expire(now time.Time) int {
+	n := 0
+	for id, e := range s.keys {
+		if !e.expires.IsZero() && !e.expires.After(now) {
+			delete(s.keys, id)
+			n++
+		}
+	}
+	return n
 }
 
 // Remove forgets the keys stored under id, for example when they expire.
@@ -134,18 +239,21 @@ func (s *ReplyStore) Remove(id sphinx.Identifier) { delete(s.keys, id) }
 // Len returns the number of stored key sets.
 func (s *ReplyStore) Len() int { return len(s.keys) }
 
+// Free returns how many more key sets the store takes.
+func (s *ReplyStore) Free() int { return s.max - len(s.keys) }
+
 // Open opens the payload of a delivery with the reply flag and returns the
 // reply and the identifier of the SURB it came through. The keys are
 // removed: a SURB is single-use. payload is not modified. It fails with
 // ErrNoReplyKeys if no stored keys open it.
 func (s *ReplyStore) Open(payload []byte) ([]byte, sphinx.Identifier, error) {
 	buf := make([]byte, len(payload))
-	for id, keys := range s.keys {
-		if keys.Size().PayloadSize() != len(payload) {
+	for id, e := range s.keys {
+		if e.keys == nil || e.keys.Size().PayloadSize() != len(payload) {
 			continue
 		}
 		copy(buf, payload)
-		msg, err := keys.Open(buf)
+		msg, err := e.keys.Open(buf)
 		if err != nil {
 			continue
 		}
@@ -162,11 +270,11 @@ func (s *ReplyStore) Open(payload []byte) ([]byte, sphinx.Identifier, error) {
 // id or they do not open the payload (wrong size or tampered: the keys
 // stay for the genuine reply).
 func (s *ReplyStore) OpenByIdentifier(id sphinx.Identifier, payload []byte) ([]byte, error) {
-	keys, ok := s.keys[id]
-	if !ok || keys == nil || keys.Size().PayloadSize() != len(payload) {
+	e, ok := s.keys[id]
+	if !ok || e.keys == nil || e.keys.Size().PayloadSize() != len(payload) {
 		return nil, ErrNoReplyKeys
 	}
-	msg, err := keys.Open(slices.Clone(payload))
+	msg, err := e.keys.Open(slices.Clone(payload))
 	if err != nil {
 		return nil, ErrNoReplyKeys
 	}

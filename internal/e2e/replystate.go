@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/nym-go/nym/internal/sphinx"
 )
@@ -15,24 +16,28 @@ import (
 // Encoding of a ReplyStore (MarshalBinary), so a client's reply keys
 // survive a restart:
 //
-//	magic "NRKS" ‖ version 0x01 ‖ count u32 BE ‖ count × entry
-//	entry = identifier [16] ‖ key length u16 BE ‖ sphinx.ReplyKeys encoding
+//	magic "NRKS" ‖ version 0x02 ‖ count u32 BE ‖ count × entry
+//	entry = identifier [16] ‖ expires i64 BE ‖ key length u16 BE ‖ sphinx.ReplyKeys encoding
 //
-// Entries are sorted by identifier, so equal stores encode to equal bytes.
-// The store has no expiry times, so none are encoded.
+// expires is the expiry time in Unix nanoseconds, 0 for none. Entries are
+// sorted by identifier, so equal stores encode to equal bytes. Version 1
+// (written before keys expired) has no expires field; UnmarshalBinary
+// still reads it, as keys that never expire.
 const (
-	replyStateMagic   = "NRKS"
-	replyStateVersion = 1
-	replyStateHeader  = len(replyStateMagic) + 1 + 4
-	replyEntryHeader  = sphinx.IdentifierSize + 2
+	replyStateMagic    = "NRKS"
+	replyStateVersion1 = 1
+	replyStateVersion  = 2
+	replyStateHeader   = len(replyStateMagic) + 1 + 4
+	replyEntryHeaderV1 = sphinx.IdentifierSize + 2
+	replyEntryHeader   = sphinx.IdentifierSize + 8 + 2
 )
 
 // MarshalBinary encodes the stored key sets. Nil key sets (which open
 // nothing) are left out.
 func (s *ReplyStore) MarshalBinary() ([]byte, error) {
 	ids := make([]sphinx.Identifier, 0, len(s.keys))
-	for id, k := range s.keys {
-		if k != nil {
+	for id, e := range s.keys {
+		if e.keys != nil {
 			ids = append(ids, id)
 		}
 	}
@@ -42,11 +47,17 @@ func (s *ReplyStore) MarshalBinary() ([]byte, error) {
 	b = append(b, replyStateVersion)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(ids)))
 	for _, id := range ids {
-		kb, err := s.keys[id].MarshalBinary()
+		e := s.keys[id]
+		kb, err := e.keys.MarshalBinary()
 		if err != nil {
 			return nil, fmt.Errorf("e2e: encoding reply keys: %w", err)
 		}
+		var exp int64
+		if !e.expires.IsZero() {
+			exp = max(e.expires.UnixNano(), 1)
+		}
 		b = append(b, id[:]...)
+		b = binary.BigEndian.AppendUint64(b, uint64(exp))
 		b = binary.BigEndian.AppendUint16(b, uint16(len(kb)))
 		b = append(b, kb...)
 	}
@@ -61,27 +72,42 @@ func (s *ReplyStore) UnmarshalBinary(b []byte) error {
 	if len(b) < replyStateHeader || string(b[:len(replyStateMagic)]) != replyStateMagic {
 		return fmt.Errorf("%w: not a reply key store", ErrMalformed)
 	}
-	if v := b[len(replyStateMagic)]; v != replyStateVersion {
+	v := b[len(replyStateMagic)]
+	if v != replyStateVersion && v != replyStateVersion1 {
 		return fmt.Errorf("%w: reply key store version %d, want %d", ErrMalformed, v, replyStateVersion)
+	}
+	hdr := replyEntryHeader
+	if v == replyStateVersion1 {
+		hdr = replyEntryHeaderV1
 	}
 	n := binary.BigEndian.Uint32(b[len(replyStateMagic)+1:])
 	b = b[replyStateHeader:]
 	// Each entry takes at least its header, so a count the data cannot
 	// hold is refused before anything is allocated for it.
-	if uint64(n) > uint64(len(b)/replyEntryHeader) {
+	if uint64(n) > uint64(len(b)/hdr) {
 		return fmt.Errorf("%w: %d reply key sets in %d bytes", ErrMalformed, n, len(b))
 	}
 	if int(n) > s.max {
 		return fmt.Errorf("%w: %d reply key sets, the store holds %d", ErrStoreFull, n, s.max)
 	}
-	keys := make(map[sphinx.Identifier]*sphinx.ReplyKeys, n)
+	keys := make(map[sphinx.Identifier]replyEntry, n)
 	for i := range n {
-		if len(b) < replyEntryHeader {
+		if len(b) < hdr {
 			return fmt.Errorf("%w: reply key set %d truncated", ErrMalformed, i)
 		}
 		id := sphinx.Identifier(b[:sphinx.IdentifierSize])
-		l := int(binary.BigEndian.Uint16(b[sphinx.IdentifierSize:]))
-		b = b[replyEntryHeader:]
+		var expires time.Time
+		if v != replyStateVersion1 {
+			exp := int64(binary.BigEndian.Uint64(b[sphinx.IdentifierSize:]))
+			if exp < 0 {
+				return fmt.Errorf("%w: reply key set %d expires at %d", ErrMalformed, i, exp)
+			}
+			if exp != 0 {
+				expires = time.Unix(0, exp)
+			}
+		}
+		l := int(binary.BigEndian.Uint16(b[hdr-2:]))
+		b = b[hdr:]
 		if len(b) < l {
 			return fmt.Errorf("%w: reply key set %d is %d bytes, %d left", ErrMalformed, i, l, len(b))
 		}
@@ -92,7 +118,7 @@ func (s *ReplyStore) UnmarshalBinary(b []byte) error {
 		if err := k.UnmarshalBinary(b[:l]); err != nil {
 			return fmt.Errorf("%w: reply key set %d: %w", ErrMalformed, i, err)
 		}
-		keys[id] = k
+		keys[id] = replyEntry{keys: k, expires: expires}
 		b = b[l:]
 	}
 	if len(b) != 0 {

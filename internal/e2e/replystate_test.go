@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"testing"
+	"time"
 
+	"github.com/nym-go/nym/internal/clock/clocktest"
 	"github.com/nym-go/nym/internal/sphinx"
 )
 
@@ -44,14 +46,15 @@ func TestReplyStoreEncoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []byte("NRKS\x01\x00\x00\x00\x02")
-	want = append(append(append(want, id1[:]...), 0x00, 0x52), kb1...)
-	want = append(append(append(want, id2[:]...), 0x00, 0x52), kb2...)
+	want := []byte("NRKS\x02\x00\x00\x00\x02")
+	noExpiry := make([]byte, 8)
+	want = append(append(append(append(want, id1[:]...), noExpiry...), 0x00, 0x52), kb1...)
+	want = append(append(append(append(want, id2[:]...), noExpiry...), 0x00, 0x52), kb2...)
 	if !bytes.Equal(got, want) {
 		t.Fatalf("encoding\n got %s\nwant %s", hex.EncodeToString(got), hex.EncodeToString(want))
 	}
 	empty, err := NewReplyStore(0).MarshalBinary()
-	if err != nil || string(empty) != "NRKS\x01\x00\x00\x00\x00" {
+	if err != nil || string(empty) != "NRKS\x02\x00\x00\x00\x00" {
 		t.Fatalf("empty store encodes to %x, %v", empty, err)
 	}
 }
@@ -118,12 +121,15 @@ func TestReplyStoreDecodeErrors(t *testing.T) {
 	dup[8] = 2
 	dup = append(dup, good[9:]...)
 	badKeys := bytes.Clone(good)
-	badKeys[9+18] = 0xee // size type
+	badKeys[9+26] = 0xee // size type
+	negExpiry := bytes.Clone(good)
+	negExpiry[9+16] = 0x80
 	for name, b := range map[string][]byte{
 		"empty":        nil,
 		"magic":        append([]byte("XRKS"), good[4:]...),
-		"version":      append([]byte("NRKS\x02"), good[5:]...),
-		"huge count":   append([]byte("NRKS\x01\xff\xff\xff\xff"), good[9:]...),
+		"version":      append([]byte("NRKS\x03"), good[5:]...),
+		"huge count":   append([]byte("NRKS\x02\xff\xff\xff\xff"), good[9:]...),
+		"negative exp": negExpiry,
 		"truncated":    good[:len(good)-1],
 		"trailing":     append(bytes.Clone(good), 0),
 		"duplicate id": dup,
@@ -162,6 +168,7 @@ func FuzzReplyStoreUnmarshal(f *testing.F) {
 	good, _ := s.MarshalBinary()
 	f.Add(good)
 	f.Add([]byte("NRKS\x01\x00\x00\x00\x00"))
+	f.Add([]byte("NRKS\x02\x00\x00\x00\x00"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s := NewReplyStore(8)
@@ -181,8 +188,77 @@ func FuzzReplyStoreUnmarshal(f *testing.F) {
 		if err := s2.UnmarshalBinary(out); err != nil || s2.Len() != s.Len() {
 			t.Fatalf("re-encoded store does not decode: %v", err)
 		}
-		if len(out) != len(b) {
+		if b[4] == replyStateVersion && len(out) != len(b) {
 			t.Fatalf("re-encoding is %d bytes, input %d", len(out), len(b))
 		}
 	})
+}
+
+// TestReplyStoreVersion1: a store saved before keys expired (version 1, no
+// expiry field) loads, with keys that never expire.
+func TestReplyStoreVersion1(t *testing.T) {
+	k, kb := fixedKeys(t, 0x10)
+	id := sphinx.Identifier{0x05}
+	v1 := []byte("NRKS\x01\x00\x00\x00\x01")
+	v1 = append(append(append(v1, id[:]...), 0x00, 0x52), kb...)
+	s := NewReplyStore(0)
+	if err := s.UnmarshalBinary(v1); err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != 1 || s.Expire(time.Unix(1<<40, 0)) != 0 {
+		t.Fatalf("loaded %d key sets; want 1 that never expires", s.Len())
+	}
+	want, _ := k.MarshalBinary()
+	got, _ := s.keys[id].keys.MarshalBinary()
+	if !bytes.Equal(got, want) {
+		t.Fatal("version-1 keys decoded wrong")
+	}
+}
+
+// TestReplyStoreExpiry: keys added with AddUntil go at their expiry time on
+// a fake clock, and survive an encode/decode with it.
+func TestReplyStoreExpiry(t *testing.T) {
+	clk := clocktest.NewFake(time.Unix(1_700_000_000, 0))
+	ttl := 24 * time.Hour
+	s := NewReplyStore(3)
+	k, _ := fixedKeys(t, 1)
+	if err := s.AddUntil(sphinx.Identifier{1}, k, clk.Now().Add(ttl)); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour)
+	if err := s.AddUntil(sphinx.Identifier{2}, k, clk.Now().Add(ttl)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Add(sphinx.Identifier{3}, k); err != nil { // never expires
+		t.Fatal(err)
+	}
+	if err := s.Add(sphinx.Identifier{4}, k); !errors.Is(err, ErrStoreFull) {
+		t.Fatalf("fourth key set in a store of 3: %v", err)
+	}
+	blob, err := s.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := NewReplyStore(3)
+	if err := loaded.UnmarshalBinary(blob); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []*ReplyStore{s, loaded} {
+		clk := clocktest.NewFake(time.Unix(1_700_000_000, 0))
+		clk.Advance(ttl - time.Nanosecond)
+		if n := st.Expire(clk.Now()); n != 0 {
+			t.Fatalf("%d key sets expired before the TTL", n)
+		}
+		clk.Advance(time.Nanosecond)
+		if n := st.Expire(clk.Now()); n != 1 || st.Len() != 2 {
+			t.Fatalf("at the TTL %d expired, %d left; want 1, 2", n, st.Len())
+		}
+		if _, ok := st.keys[sphinx.Identifier{1}]; ok {
+			t.Fatal("the oldest key set is still stored")
+		}
+		clk.Advance(time.Hour)
+		if n := st.Expire(clk.Now()); n != 1 || st.Len() != 1 || st.Free() != 2 {
+			t.Fatalf("an hour later %d expired, %d left", n, st.Len())
+		}
+	}
 }
