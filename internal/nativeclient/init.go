@@ -22,6 +22,7 @@ import (
 	"github.com/nym-go/nym/internal/base58"
 	"github.com/nym-go/nym/internal/dirclient"
 	"github.com/nym-go/nym/internal/gateway/gwclient"
+	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/topology"
 )
 
@@ -57,6 +58,9 @@ type InitOptions struct {
 	// client registers again (possibly with another gateway), but existing
 	// keys are always kept.
 	Force bool
+	// Dir, if set, is where the client's files go instead of
+	// $NYM_HOME/clients/<id>/ (nym-socks5-client's socks5-clients/<id>/).
+	Dir home.Dir
 	// Rand is the randomness for keys and the gateway choice; nil means
 	// crypto/rand.
 	Rand io.Reader
@@ -85,9 +89,12 @@ func Init(ctx context.Context, opts InitOptions) (*Config, address.Address, erro
 	if opts.Directory == "" {
 		opts.Directory = DefaultDirectory
 	}
-	dir, err := clientDir(opts.Home, opts.ID)
-	if err != nil {
-		return nil, zero, err
+	dir := opts.Dir
+	if dir == "" {
+		var err error
+		if dir, err = clientDir(opts.Home, opts.ID); err != nil {
+			return nil, zero, err
+		}
 	}
 	if opts.APIPort < 0 || opts.APIPort > 65535 {
 		return nil, zero, fmt.Errorf("--port %d is outside 0..65535", opts.APIPort)

@@ -15,11 +15,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/clientapi"
 	"github.com/nym-go/nym/internal/clock"
-	"github.com/nym-go/nym/internal/dirclient"
-	"github.com/nym-go/nym/internal/topology"
 )
 
 // ShutdownTimeout bounds how long Run takes to stop once its context ends.
@@ -97,65 +94,17 @@ func Run(ctx context.Context, opts RunOptions) error {
 		log.Warn("config has unknown keys; they are ignored (run with --check-config to see them as errors)",
 			"keys", strings.Join(unknown, ", "))
 	}
-	keys, err := LoadKeys(dir)
-	if err != nil {
-		return fmt.Errorf("client %q: %w", cfg.ID, err)
-	}
-	gw, err := cfg.GatewayKey()
-	if err != nil {
-		return err
-	}
 	listen := cfg.API.Listen
 	if opts.Port != 0 {
 		host, _, _ := net.SplitHostPort(listen) // checked by Validate
 		listen = net.JoinHostPort(host, strconv.Itoa(opts.Port))
 	}
 
-	dc, err := dirclient.New(cfg.Directory.URL, nil)
+	c, err := NewCore(ctx, CoreOptions{Dir: dir, Config: cfg, Clock: opts.Clock, Logger: log})
 	if err != nil {
 		return err
 	}
-	var watcher *topology.Watcher
-	cache := &topologyCache{
-		path: dir.Data(TopologyCacheFile), fetch: dc.Topology,
-		hasCurrent: func() bool { return watcher.Current() != nil },
-		log:        log.With("component", "topology"),
-	}
-	watcher, err = topology.New(topology.Config{Interval: cfg.Directory.TopologyInterval},
-		topology.Deps{Fetch: cache.Fetch, Clock: opts.Clock, Logger: log.With("component", "topology")})
-	if err != nil {
-		return err
-	}
-	// One fetch (or the cache) before the API opens, so that the first
-	// request finds a topology; the watcher takes over from there.
-	var initial *topology.Topology
-	pctx, pcancel := context.WithTimeout(ctx, topology.DefaultFetchTimeout)
-	if dt, err := cache.prime(pctx); err != nil {
-		log.Warn("no topology yet: the directory is unreachable and there is no cache; sends fail until it answers", "error", err)
-	} else {
-		initial, _ = topology.FromDirectory(dt, topology.Options{})
-	}
-	pcancel()
-	current := func() *topology.Topology {
-		if t := watcher.Current(); t != nil {
-			return t
-		}
-		return initial
-	}
-	core, err := client.New(cfg.clientConfig(gw), client.Deps{
-		Identity:       keys.Identity,
-		Encryption:     keys.Encryption,
-		AckKey:         keys.Ack,
-		Topology:       current,
-		GatewayKeys:    NewGatewayKeys(dir.Data(GatewayKeysDir)),
-		State:          NewReplyKeys(dir.Data(ReplyKeysFile)),
-		TopologyFailed: watcher.Kick,
-		Clock:          opts.Clock,
-		Logger:         log.With("component", "client"),
-	})
-	if err != nil {
-		return fmt.Errorf("client %q: %w", cfg.ID, err)
-	}
+	core := c.Client
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("local API listener: %w", err)
@@ -174,14 +123,7 @@ func Run(ctx context.Context, opts RunOptions) error {
 	}
 
 	g := newGroup(ctx)
-	g.Go("topology", watcher.Run)
-	g.Go("client", func(ctx context.Context) error {
-		err := core.Run(ctx)
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			return nil
-		}
-		return err
-	})
+	c.start(g)
 	g.Go("api", api.Run)
 	log.Info("nym-client running", "address", addrs.Address, "api", addrs.URL())
 	err = g.Wait(ShutdownTimeout)
