@@ -77,6 +77,11 @@ type MixNodePresence struct {
 	// LastSeen is set by the directory: the receipt time of the last
 	// announcement, in Unix nanoseconds. Any value a client sends is ignored.
 	LastSeen int64 `json:"lastSeen"`
+	// Reliability is set by the directory in the topology: the node's
+	// percentage 0..100 in the last run of a trusted network monitor
+	// (docs/protocol/directory.md §12); absent when never measured or
+	// stale. It is not part of the announcement and is not signed.
+	Reliability *float64 `json:"reliability,omitempty"`
 	Signed
 }
 
@@ -102,6 +107,8 @@ type GatewayPresence struct {
 	// tell anyone who uses it.
 	RegisteredClientCount uint64 `json:"registeredClientCount,omitempty"`
 	LastSeen              int64  `json:"lastSeen"`
+	// Reliability is as for MixNodePresence.
+	Reliability *float64 `json:"reliability,omitempty"`
 	Signed
 }
 

@@ -4,6 +4,7 @@
 package directory
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,7 @@ const (
 	DefaultWSQueueLen        = 256
 	DefaultWSPingInterval    = 30 * time.Second
 	DefaultShutdownTimeout   = 10 * time.Second
+	DefaultReliabilityMaxAge = 5 * time.Minute
 	MaxBodyBytes             = 64 << 10
 	maxWSFrameBytes          = 64 << 10
 	maxWSReadBytes           = 4 << 10
@@ -99,6 +101,15 @@ type Config struct {
 	// binding is written before its announcement is answered, other
 	// changes at most a second later while Serve runs, and on shutdown.
 	StateFile string
+	// MonitorKeys are the Ed25519 identities of the network monitors whose
+	// reliability reports the directory accepts (POST
+	// /api/status/reliability); a report signed by any other key is 403.
+	// None: every report is refused.
+	MonitorKeys []ed25519.PublicKey
+	// ReliabilityMaxAge is how long after its run a reliability score is
+	// put in the topology (default 5 min, a few monitor intervals). Older
+	// scores are still served by GET /api/status/reliability, marked stale.
+	ReliabilityMaxAge time.Duration
 }
 
 // Deps holds what the server gets from its environment.
@@ -146,6 +157,7 @@ func (c Config) withDefaults() (Config, error) {
 	setInt(&c.WSQueueLen, DefaultWSQueueLen)
 	setDur(&c.WSPingInterval, DefaultWSPingInterval)
 	setDur(&c.ShutdownTimeout, DefaultShutdownTimeout)
+	setDur(&c.ReliabilityMaxAge, DefaultReliabilityMaxAge)
 
 	var errs []error
 	positive := func(name string, ok bool) {
@@ -167,6 +179,12 @@ func (c Config) withDefaults() (Config, error) {
 	positive("WSQueueLen", c.WSQueueLen > 0)
 	positive("WSPingInterval", c.WSPingInterval > 0)
 	positive("ShutdownTimeout", c.ShutdownTimeout > 0)
+	positive("ReliabilityMaxAge", c.ReliabilityMaxAge > 0)
+	for i, k := range c.MonitorKeys {
+		if len(k) != ed25519.PublicKeySize {
+			errs = append(errs, fmt.Errorf("directory config: MonitorKeys[%d] is %d bytes, not an Ed25519 public key", i, len(k)))
+		}
+	}
 	if c.BindingTTL < c.PresenceTTL {
 		// A binding must outlive every record that depends on it.
 		errs = append(errs, fmt.Errorf("directory config: BindingTTL (%v) must be at least PresenceTTL (%v)",

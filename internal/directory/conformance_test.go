@@ -6,6 +6,7 @@ package directory
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"io"
 	"net/http"
 	"strings"
@@ -30,7 +31,8 @@ func TestConformsToOpenAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Caps small enough for the requests below to reach them (503).
-	l := serve(t, Config{MaxNodes: 4, MaxWindowMetrics: 2, MaxMetricsPerKey: 2})
+	l := serve(t, Config{MaxNodes: 4, MaxWindowMetrics: 2, MaxMetricsPerKey: 2,
+		MonitorKeys: []ed25519.PublicKey{monitorKey().Public().(ed25519.PublicKey)}})
 	base := &http.Transport{DisableCompression: true}
 	defer base.CloseIdleConnections()
 	client := &http.Client{
@@ -89,6 +91,17 @@ func TestConformsToOpenAPI(t *testing.T) {
 	call("GET", dirapi.PathTopology, nil, "If-None-Match", tag)
 	call("GET", dirapi.PathTopology, nil, "Accept-Encoding", "gzip")
 	call("HEAD", dirapi.PathTopology, nil)
+
+	call("POST", dirapi.PathReliability, signedReport(monitorKey(), now, 1, 2, 3, 4))                          // 201
+	call("GET", dirapi.PathTopology, nil)                                                                      // with reliability
+	call("POST", dirapi.PathReliability, signedReport(monitorKey(), now.Add(time.Second), 10, 11, 12, 13, 14)) // 503: MaxNodes scores
+	call("POST", dirapi.PathReliability, signedReport(monitorKey(), now))                                      // 401 replay
+	call("POST", dirapi.PathReliability, signedReport(identity(901), now.Add(2*time.Second), 1))               // 403
+	call("POST", dirapi.PathReliability, `{"nodes":1}`)                                                        // 400
+	call("POST", dirapi.PathReliability, strings.Repeat(" ", MaxBodyBytes+1))                                  // 413
+	call("GET", dirapi.PathReliability, nil)
+	call("GET", dirapi.PathReliability+"/"+sphinxKey(1), nil)
+	call("GET", dirapi.PathReliability+"/"+sphinxKey(99), nil) // 404
 
 	ws, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(l.url, "http")+dirapi.PathWebsocket,
 		&websocket.DialOptions{HTTPClient: client})

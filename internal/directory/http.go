@@ -65,9 +65,12 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 // level (refusals are the attacker's to multiply, so never louder), and
 // writes the error body.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, ref *refusal) {
-	if r.URL.Path == dirapi.PathMetricsMixes {
+	switch {
+	case r.URL.Path == dirapi.PathMetricsMixes:
 		s.prom.metricsRejected.WithLabelValues(ref.reason).Inc()
-	} else {
+	case r.URL.Path == dirapi.PathReliability:
+		s.prom.reliabilityRejected.WithLabelValues(ref.reason).Inc()
+	default:
 		s.prom.presenceRefused.WithLabelValues(ref.reason).Inc()
 	}
 	s.log.Debug("request refused", "path", r.URL.Path, "status", ref.status, "reason", ref.reason,

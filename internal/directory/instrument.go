@@ -30,8 +30,10 @@ type instruments struct {
 	presenceRefused *prometheus.CounterVec   // reason
 	presenceOK      *prometheus.CounterVec   // kind
 	metricsRejected *prometheus.CounterVec   // reason
-	wsDropped       prometheus.Counter
-	topologyBuilds  prometheus.Counter
+	// reliabilityRejected counts refused monitor reports by reason.
+	reliabilityRejected *prometheus.CounterVec
+	wsDropped           prometheus.Counter
+	topologyBuilds      prometheus.Counter
 
 	// routes caches per-route children, so that a request does not hash
 	// label values. Written only before the server serves.
@@ -70,6 +72,10 @@ func newInstruments(s *Server) *instruments {
 			Name: "nym_directory_metrics_rejected_total",
 			Help: "Refused mix metric reports by reason (full: the window was full; per_key: the pubKey had sent its share of the window).",
 		}, []string{"reason"}),
+		reliabilityRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "nym_directory_reliability_rejected_total",
+			Help: "Refused network monitor reports by reason.",
+		}, []string{"reason"}),
 		wsDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "nym_directory_ws_dropped_subscribers_total",
 			Help: "Websocket subscribers dropped because their queue was full.",
@@ -86,6 +92,9 @@ func newInstruments(s *Server) *instruments {
 	for _, r := range []string{"too_large", "bad_request", "full", "per_key"} {
 		in.metricsRejected.WithLabelValues(r)
 	}
+	for _, r := range []string{"too_large", "bad_request", "bad_timestamp", "bad_signature", "unknown_monitor", "replay", "full"} {
+		in.reliabilityRejected.WithLabelValues(r)
+	}
 	for _, k := range kinds {
 		in.presenceOK.WithLabelValues(string(k.name))
 	}
@@ -93,7 +102,7 @@ func newInstruments(s *Server) *instruments {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		in.requests, in.duration, in.presenceRefused, in.presenceOK, in.metricsRejected,
-		in.wsDropped, in.topologyBuilds,
+		in.reliabilityRejected, in.wsDropped, in.topologyBuilds,
 	)
 	for k, info := range kinds {
 		in.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -38,6 +38,7 @@ type Server struct {
 	now     func() time.Time
 	log     *slog.Logger
 	store   *store
+	rel     *reliabilityStore
 	state   *stateSaver // nil without Config.StateFile
 	topo    *topoCache
 	metrics *metricsWindow
@@ -67,6 +68,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	deps = deps.withDefaults()
 	s := &Server{cfg: cfg, now: deps.Now, log: deps.Logger}
 	s.store = newStore(cfg)
+	s.rel = newReliabilityStore(cfg)
 	if cfg.StateFile != "" {
 		bs, err := readState(cfg.StateFile)
 		if err != nil {
@@ -83,7 +85,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.metrics = newMetricsWindow(cfg, s.now())
 	s.prom = newInstruments(s)
-	s.topo = &topoCache{store: s.store, maxAge: cfg.TopologyMaxAge, built: s.prom.topologyBuilds.Inc}
+	s.topo = &topoCache{store: s.store, rel: s.rel, maxAge: cfg.TopologyMaxAge, built: s.prom.topologyBuilds.Inc}
 	s.hub = newHub(cfg.WSQueueLen, s.prom.wsDropped.Inc, s.log)
 
 	mux := http.NewServeMux()
@@ -98,6 +100,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	add("GET "+dirapi.PathTopology, "live nodes of every kind (ETag, gzip)", s.handleTopology)
 	add("POST "+dirapi.PathMetricsMixes, "report mix traffic metrics", s.handleMetricsPOST)
 	add("GET "+dirapi.PathMetricsMixes, "metrics of the previous full window", s.handleMetricsGET)
+	add("POST "+dirapi.PathReliability, "a network monitor's signed run results (201)", s.handleReliabilityPOST)
+	add("GET "+dirapi.PathReliability, "every node's reliability scores", s.handleReliabilityGET)
+	add("GET "+dirapi.PathReliability+"/{pubKey}", "one node's reliability scores (404 if none)", s.handleReliabilityOne)
 	add(wsRoute, "websocket: one JSON line per metric report", s.serveWS)
 	add("GET /{$}", "dashboard: the network by layer, live packet rates from /ws", s.handleIndex)
 	add("GET "+dashboard.Prefix+"{file}", "dashboard assets (script, stylesheet, icon)", s.handleIndex)

@@ -34,6 +34,7 @@ import (
 // for one rebuild instead of all doing it.
 type topoCache struct {
 	store  *store
+	rel    *reliabilityStore
 	maxAge time.Duration
 	built  func() // counts rebuilds; may be nil
 
@@ -45,6 +46,7 @@ type topoCache struct {
 // except for the gzip form, which is made on first use.
 type topoBody struct {
 	structGen, seenGen  uint64
+	relGen              uint64 // the reliability scores' generation
 	builtAt, validUntil time.Time
 
 	body     []byte
@@ -64,6 +66,8 @@ func (c *topoCache) fresh(b *topoBody, now time.Time) bool {
 		return false
 	case b.structGen != c.store.structGen.Load():
 		return false
+	case b.relGen != c.rel.gen.Load():
+		return false
 	case b.seenGen != c.store.seenGen.Load() && now.Sub(b.builtAt) >= c.maxAge:
 		return false
 	}
@@ -81,6 +85,10 @@ func (c *topoCache) get(now time.Time) (*topoBody, error) {
 		return b, nil
 	}
 	snap := c.store.snapshot(now)
+	relGen, staleAt := c.rel.annotate(&snap.topology, now)
+	if !staleAt.IsZero() && (snap.validUntil.IsZero() || staleAt.Before(snap.validUntil)) {
+		snap.validUntil = staleAt // a score going stale leaves the topology at once
+	}
 	body, err := json.Marshal(&snap.topology)
 	if err != nil {
 		return nil, fmt.Errorf("encode topology: %w", err)
@@ -90,6 +98,7 @@ func (c *topoCache) get(now time.Time) (*topoBody, error) {
 	b := &topoBody{
 		structGen:  snap.structGen,
 		seenGen:    snap.seenGen,
+		relGen:     relGen,
 		builtAt:    now,
 		validUntil: snap.validUntil,
 		body:       body,

@@ -33,6 +33,9 @@ var wantRoutes = []Route{
 	{"POST", "/api/presence/mixnodes"},
 	{"POST", "/api/presence/mixproviders"},
 	{"GET", "/api/presence/topology"},
+	{"GET", "/api/status/reliability"},
+	{"POST", "/api/status/reliability"},
+	{"GET", "/api/status/reliability/{pubKey}"},
 	{"GET", "/dashboard/{file}"},
 	{"GET", "/metrics"},
 	{"GET", "/swagger"},
@@ -55,7 +58,7 @@ func TestRoutes(t *testing.T) {
 		dirapi.PathHealthcheck, dirapi.PathPresenceMixNodes, dirapi.PathPresenceMixProviders,
 		dirapi.PathPresenceCocoNodes, dirapi.PathPresenceGateways, dirapi.PathTopology,
 		dirapi.PathMetricsMixes, dirapi.PathWebsocket, dirapi.PathOpenAPI, dirapi.PathSwagger,
-		dirapi.PathPrometheus,
+		dirapi.PathPrometheus, dirapi.PathReliability,
 	} {
 		if !paths[p] {
 			t.Errorf("dirapi path %s is not in the document", p)
