@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/nym-go/nym/internal/base58"
 	"github.com/nym-go/nym/internal/directory"
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/logging"
@@ -84,6 +86,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"how long a pubKey stays bound to its identity after the last signed announcement")
 	fs.StringVar(&cfg.StateFile, "state", defaultStateFile(),
 		"`file` keeping pubKey→identity bindings across restarts (\"\": memory only)")
+	fs.DurationVar(&cfg.ReliabilityMaxAge, "reliability-max-age", directory.DefaultReliabilityMaxAge,
+		"how long after its run a monitor's score is shown in the topology (older: served as stale)")
+	fs.Func("monitor-key", "base58 Ed25519 `key` of a network monitor whose reliability reports are trusted\n"+
+		"(repeatable, or a comma-separated list); none: every report is refused", func(v string) error {
+		for _, k := range strings.Split(v, ",") {
+			b, err := base58.DecodeFixed(strings.TrimSpace(k), ed25519.PublicKeySize)
+			if err != nil {
+				return fmt.Errorf("monitor key %q: %v", k, err)
+			}
+			cfg.MonitorKeys = append(cfg.MonitorKeys, ed25519.PublicKey(b))
+		}
+		return nil
+	})
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	logFormat := fs.String("log-format", logging.FormatText, "log `format`: text or json")
 	if err := fs.Parse(args); err != nil {

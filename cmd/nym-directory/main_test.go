@@ -137,7 +137,7 @@ func TestFlags(t *testing.T) {
 		t.Fatalf("--help: %v", err)
 	}
 	for _, f := range []string{"-listen", "-allow-unsigned", "-presence-ttl", "-max-layers", "-signature-window",
-		"-log-level", "-log-format", "-topology-max-age", "-binding-ttl", "-state"} {
+		"-log-level", "-log-format", "-topology-max-age", "-binding-ttl", "-state", "-monitor-key", "-reliability-max-age"} {
 		if !strings.Contains(stderr.String(), f) {
 			t.Errorf("--help does not explain %s", f)
 		}
@@ -146,6 +146,7 @@ func TestFlags(t *testing.T) {
 		{"--no-such-flag"},
 		{"extra-argument"},
 		{"--max-layers", "x"},
+		{"--monitor-key", "not-a-key"},
 	} {
 		if err := run(ctx, args, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("%q: %v, want a usage error", args, err)
