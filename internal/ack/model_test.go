@@ -143,7 +143,7 @@ func TestAgainstModel(t *testing.T) {
 			}
 			if ok {
 				f := m.frags[idx]
-				f.state, f.tries, f.deadline = inFlight, f.tries+1, c.Timeout(now, rtt)
+				f.state, f.tries, f.deadline = inFlight, f.tries+1, c.RetryTimeout(now, rtt, f.tries)
 			}
 		}
 		for _, e := range tb.Events() {

@@ -40,7 +40,7 @@ func TestTimeoutFormula(t *testing.T) {
 }
 
 func TestDueAndRetry(t *testing.T) {
-	tb := newTable(t, Config{})
+	tb := newTable(t, Config{Backoff: 1})
 	must(t, tb.Track(1, "a", 2))
 	must(t, tb.Add(id(1, 0), t0, time.Second))                    // due t0+3s
 	must(t, tb.Add(id(1, 1), t0.Add(time.Second), 2*time.Second)) // due t0+5.5s
@@ -106,7 +106,7 @@ func TestAckDoneIdempotent(t *testing.T) {
 }
 
 func TestMaxTriesFails(t *testing.T) {
-	tb := newTable(t, Config{MaxTries: 3, Margin: time.Second})
+	tb := newTable(t, Config{MaxTries: 3, Margin: time.Second, Backoff: 1})
 	must(t, tb.Track(5, "five", 2))
 	must(t, tb.Track(6, "six", 1))
 	must(t, tb.Add(id(5, 0), t0, 0))

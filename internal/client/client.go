@@ -127,7 +127,8 @@ func New(cfg Config, deps Deps) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	table, err := ack.New[MessageID](ack.Config{MaxTries: cfg.MaxTries, Margin: cfg.AckMargin})
+	table, err := ack.New[MessageID](ack.Config{MaxTries: cfg.MaxTries, Margin: cfg.AckMargin,
+		Backoff: cfg.AckBackoff, MaxWait: cfg.AckMaxWait})
 	if err != nil {
 		return nil, err
 	}

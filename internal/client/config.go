@@ -57,6 +57,10 @@ type Config struct {
 	// AckMargin is added to the expected round trip of each fragment
 	// (default ack.Config's 1.5 s).
 	AckMargin time.Duration
+	// AckBackoff and AckMaxWait are the retransmission backoff
+	// (ack.Config.Backoff, default 1.5, 1 = none; MaxWait, default 30 s).
+	AckBackoff float64
+	AckMaxWait time.Duration
 	// ReassemblyTimeout is how long an incomplete incoming message is kept
 	// (default 5 minutes).
 	ReassemblyTimeout time.Duration

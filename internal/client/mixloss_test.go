@@ -109,7 +109,8 @@ func (c *dropConn) Write(p []byte) (int, error) {
 // A forward packet crosses four such links and its SURB-ack four more, so
 // about 57% of the sends go unacknowledged and a fragment needs 2.3 tries
 // on average; MaxTries is raised to 40 so that no fragment of the 660
-// runs out of tries (0.57^40 ≈ 2e-10 each).
+// runs out of tries (0.57^40 ≈ 2e-10 each). The retry backoff is capped at
+// 1 s (Config.AckMaxWait): random loss is not overload.
 func TestLargeMessageWithMixLoss(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends 1 MiB")
@@ -117,7 +118,8 @@ func TestLargeMessageWithMixLoss(t *testing.T) {
 	leaktest.Check(t)
 	d := &frameDropper{Dialer: wire.TCPDialer{}, p: 0.1, r: mrand.New(mrand.NewPCG(10, 10))}
 	tn := startNetWith(t, netOpts{dialer: d})
-	a := tn.newClient(t, 0, clientOpts{seed: 21, realMean: time.Millisecond, maxTries: 40})
+	a := tn.newClient(t, 0, clientOpts{seed: 21, realMean: time.Millisecond, maxTries: 40,
+		ackMaxWait: time.Second})
 	b := tn.newClient(t, 1, clientOpts{seed: 22})
 	size := 1 << 20
 	if raceEnabled {

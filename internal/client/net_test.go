@@ -169,6 +169,8 @@ type clientOpts struct {
 	clock clock.Clock
 	// replyTTL is Config.ReplyKeyTTL.
 	replyTTL time.Duration
+	// ackMaxWait is Config.AckMaxWait.
+	ackMaxWait time.Duration
 }
 
 // clientKeys are what a client keeps across restarts.
@@ -226,6 +228,7 @@ func (tn *testNet) newClientStop(t *testing.T, gw int, o clientOpts) (*client.Cl
 		BackoffMax:  500 * time.Millisecond,
 		MaxTries:    o.maxTries,
 		ReplyKeyTTL: o.replyTTL,
+		AckMaxWait:  o.ackMaxWait,
 	}, client.Deps{
 		Identity: id, Encryption: enc, AckKey: ackKey,
 		Topology: func() *topology.Topology { return tn.top },
