@@ -54,6 +54,11 @@ type Mix struct {
 	AddrPort netip.AddrPort
 	// Layer is the node's mix layer, 1..Layers.
 	Layer int
+	// Reliability is the node's last-run percentage (0..100) from the
+	// network monitor, valid when Measured is true.
+	Reliability float64
+	// Measured reports whether the directory gave a reliability.
+	Measured bool
 }
 
 // Gateway is a gateway of the topology.
@@ -70,13 +75,39 @@ type Gateway struct {
 	// ClientURL is where clients connect: the announced client listener,
 	// with "ws://" put in front of a bare host:port.
 	ClientURL string
+	// Reliability and Measured are as for Mix.
+	Reliability float64
+	Measured    bool
 }
+
+// DefaultMinReliability is the reliability threshold, in percent, that
+// Options.MinReliability 0 selects (Nym's minimum for routing through a
+// mix node, PROTOCOL-FACTS §7).
+const DefaultMinReliability = 50
 
 // Options say which entries FromDirectory accepts.
 type Options struct {
 	// RequireSigned skips unsigned entries. Entries whose signature does
 	// not verify are always skipped.
 	RequireSigned bool
+	// MinReliability is the least reliability (percent, from the network
+	// monitor) a measured node needs for Route and PickGateway to choose
+	// it: 0 means DefaultMinReliability, a negative value turns the
+	// filter off. Unmeasured nodes always pass. When no node of a layer
+	// (or no gateway) passes, the best-scored ones are used instead and
+	// the Report says so.
+	MinReliability float64
+}
+
+// threshold returns the effective MinReliability, or -1 for none.
+func (o Options) threshold() float64 {
+	switch {
+	case o.MinReliability == 0:
+		return DefaultMinReliability
+	case o.MinReliability < 0:
+		return -1
+	}
+	return o.MinReliability
 }
 
 // Skipped is one directory entry FromDirectory left out.
@@ -92,6 +123,10 @@ type Skipped struct {
 // Report lists what FromDirectory left out.
 type Report struct {
 	Skipped []Skipped
+	// Fallbacks names each layer ("layer 2", "gateways") in which no node
+	// reached Options.MinReliability, so that route choice falls back to
+	// its best-scored nodes.
+	Fallbacks []string
 }
 
 // roles is a bit set of where an address appears: bit L for a layer-L mix,
@@ -104,6 +139,11 @@ type Topology struct {
 	layers   [Layers][]Mix
 	gateways []Gateway
 	byAddr   map[sphinx.NodeAddress]roles
+	// usable are the indexes (into layers[i] and gateways) Route and
+	// PickGateway choose from: the nodes that pass the reliability
+	// threshold, or the best-scored ones when none does.
+	usable   [Layers][]int
+	usableGW []int
 }
 
 // FromDirectory converts the directory's topology. Mix nodes and gateways
@@ -135,9 +175,11 @@ func FromDirectory(t *dirapi.Topology, opts Options) (*Topology, Report) {
 		l := int(p.Layer)
 		seenKey[c.key] = true
 		top.byAddr[c.addr] |= 1 << l
-		top.layers[l-1] = append(top.layers[l-1], Mix{
-			Identity: c.id, SphinxKey: c.key, Address: c.addr, AddrPort: c.ap, Layer: l,
-		})
+		m := Mix{Identity: c.id, SphinxKey: c.key, Address: c.addr, AddrPort: c.ap, Layer: l}
+		if p.Reliability != nil {
+			m.Reliability, m.Measured = *p.Reliability, true
+		}
+		top.layers[l-1] = append(top.layers[l-1], m)
 	}
 	for i := range t.GatewayNodes {
 		p := &t.GatewayNodes[i]
@@ -153,11 +195,53 @@ func FromDirectory(t *dirapi.Topology, opts Options) (*Topology, Report) {
 		}
 		seenKey[c.key] = true
 		top.byAddr[c.addr] |= 1 << GatewayLayer
-		top.gateways = append(top.gateways, Gateway{
-			Identity: c.id, SphinxKey: c.key, Address: c.addr, AddrPort: c.ap, ClientURL: url,
-		})
+		g := Gateway{Identity: c.id, SphinxKey: c.key, Address: c.addr, AddrPort: c.ap, ClientURL: url}
+		if p.Reliability != nil {
+			g.Reliability, g.Measured = *p.Reliability, true
+		}
+		top.gateways = append(top.gateways, g)
+	}
+	th := opts.threshold()
+	for i, l := range top.layers {
+		var fell bool
+		top.usable[i], fell = usable(len(l), th, func(j int) (float64, bool) { return l[j].Reliability, l[j].Measured })
+		if fell {
+			rep.Fallbacks = append(rep.Fallbacks, fmt.Sprintf("layer %d", i+1))
+		}
+	}
+	var fell bool
+	top.usableGW, fell = usable(len(top.gateways), th, func(j int) (float64, bool) {
+		return top.gateways[j].Reliability, top.gateways[j].Measured
+	})
+	if fell {
+		rep.Fallbacks = append(rep.Fallbacks, "gateways")
 	}
 	return top, rep
+}
+
+// usable returns the indexes 0..n-1 of the nodes that are unmeasured or
+// score at least th (all of them when th < 0). If there are nodes but none
+// passes, it returns those with the best score and fell = true.
+func usable(n int, th float64, score func(int) (float64, bool)) (idx []int, fell bool) {
+	best := -1.0
+	for j := range n {
+		r, ok := score(j)
+		if th < 0 || !ok || r >= th {
+			idx = append(idx, j)
+		}
+		if ok && r > best {
+			best = r
+		}
+	}
+	if len(idx) > 0 || n == 0 {
+		return idx, false
+	}
+	for j := range n {
+		if r, _ := score(j); r == best {
+			idx = append(idx, j)
+		}
+	}
+	return idx, true
 }
 
 // common are the fields every node kind has.
@@ -238,18 +322,35 @@ func (t *Topology) GatewayByIdentity(id ed25519.PublicKey) (Gateway, bool) {
 }
 
 // Route picks one mix uniformly at random from each layer, in layer order,
-// and appends gw. The hops' delays are zero: the caller sets them. It
-// returns an error wrapping ErrEmptyLayer if a layer has no mix.
+// among the mixes that pass Options.MinReliability (unmeasured ones
+// included; the best-scored ones when none passes), and appends gw, which
+// is never replaced (a recipient's gateway is fixed). The hops' delays
+// are zero: the caller sets them. It returns an error wrapping
+// ErrEmptyLayer if a layer has no mix.
 func (t *Topology) Route(r *rand.Rand, gw Gateway) ([]sphinx.Hop, error) {
 	route := make([]sphinx.Hop, 0, Layers+1)
 	for i, l := range t.layers {
-		if len(l) == 0 {
+		u := t.usable[i]
+		if len(u) == 0 {
 			return nil, fmt.Errorf("%w: layer %d", ErrEmptyLayer, i+1)
 		}
-		m := l[r.IntN(len(l))]
+		m := l[u[r.IntN(len(u))]]
 		route = append(route, sphinx.Hop{Address: m.Address, PublicKey: m.SphinxKey})
 	}
 	return append(route, sphinx.Hop{Address: gw.Address, PublicKey: gw.SphinxKey}), nil
+}
+
+// ErrNoGateway means PickGateway found no gateway.
+var ErrNoGateway = errors.New("topology: no gateway")
+
+// PickGateway chooses a gateway uniformly at random among those that pass
+// Options.MinReliability (unmeasured ones included; the best-scored ones
+// when none passes), for a client choosing where to register.
+func (t *Topology) PickGateway(r *rand.Rand) (Gateway, error) {
+	if len(t.usableGW) == 0 {
+		return Gateway{}, ErrNoGateway
+	}
+	return t.gateways[t.usableGW[r.IntN(len(t.usableGW))]], nil
 }
 
 // Allows reports whether a node in layer from may forward to addr: a

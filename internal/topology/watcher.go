@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -58,8 +59,11 @@ type Deps struct {
 type Watcher struct {
 	cfg  Config
 	deps Deps
-	cur  atomic.Pointer[Topology]
-	kick chan struct{}
+	// fallbacks is the last logged Report.Fallbacks, joined; only Run's
+	// goroutine uses it, so the warning is logged once per change.
+	fallbacks string
+	cur       atomic.Pointer[Topology]
+	kick      chan struct{}
 }
 
 // New checks deps, fills the defaults of cfg and returns a Watcher. Current
@@ -169,6 +173,13 @@ func (w *Watcher) record(top *Topology, rep Report, err error, failing bool, ski
 		skipped = n
 		if n > 0 {
 			w.deps.Logger.Warn("topology entries skipped", "count", n, "first", fmt.Sprintf("%+v", rep.Skipped[0]))
+		}
+	}
+	if f := strings.Join(rep.Fallbacks, ", "); f != w.fallbacks {
+		w.fallbacks = f
+		if f != "" {
+			w.deps.Logger.Warn("no node reaches the reliability threshold; routing through the best-scored ones",
+				"where", f)
 		}
 	}
 	w.cur.Store(top)
