@@ -267,7 +267,7 @@ func TestReloadAndLimits(t *testing.T) {
 	mix.recv <- client.Received{Message: msg(1), ReplySURBs: surbs(4)}
 	mix.recv <- client.Received{Message: msg(2)}
 	mix.recv <- client.Received{Message: msg(3), ReplySURBs: surbs(1)} // a third session
-	mix.recv <- client.Received{Message: []byte{0xff}}                  // not a stream message
+	mix.recv <- client.Received{Message: []byte{0xff}}                 // not a stream message
 	mix.recv <- client.Received{Message: msg(1), IsReply: true}
 	mix.recv <- client.Received{Message: msg(2)} // Run is done with the ones before
 	s := r.Stats()
