@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+// Package monitor is the network monitor: it measures how reliably every
+// mix node and gateway forwards packets and publishes the scores to the
+// directory, which puts them in the topology for clients (route choice,
+// internal/topology) and the dashboard (docs/protocol/monitor.md).
+//
+// The monitor is a set of ordinary clients: it registers one client
+// identity at every gateway, so it can send from any gateway and receive at
+// each. A run (RunOnce):
+//
+//  1. fetches the topology and connects to every gateway it lists;
+//  2. validates candidate routes (mixes and gateways that scored well in
+//     the last run, every node at bootstrap) with Config.RoutePackets
+//     packets each; every node on a route that delivered is known-good;
+//  3. sends Config.PacketsPerNode test packets through each node, on
+//     routes whose other hops are known-good, so a loss is pinned on the
+//     node under test;
+//  4. waits until every packet arrived or Config.WaitTimeout passed since
+//     the last send, scores each node received/sent × 100, appends the
+//     run to the History (written atomically) and posts a signed
+//     dirapi.ReliabilityReport with the last run, last hour and last day.
+//
+// Test packets are ordinary: Regular-size Sphinx packets on 3-mix routes
+// with exponential hop delays (Config.HopDelay), a real SURB-ack in front,
+// and a payload sealed end to end (e2e.Seal) to the receiving identity, so
+// only the monitor can read (run id, node tested, nonce) inside.
+//
+// Run repeats RunOnce every Config.Interval on the injected clock until
+// its context ends. Time (clock.Clock) and randomness (a *rand.Rand for
+// routes, delays and nonces; an io.Reader for keys) are injected.
+package monitor
