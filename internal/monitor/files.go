@@ -68,7 +68,8 @@ func Init(f Files, cfg Config, force bool, rand io.Reader) (ed25519.PublicKey, e
 	if cfg.HistoryFile == "" {
 		cfg.HistoryFile = f.Data(HistoryFileName)
 	}
-	if _, err := cfg.WithDefaults(); err != nil {
+	cfg, err := cfg.WithDefaults() // the file shows every value
+	if err != nil {
 		return nil, err
 	}
 	if err := WriteConfig(f.Config(), cfg); err != nil {
