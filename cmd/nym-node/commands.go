@@ -22,6 +22,7 @@ func cmdInit(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&mode, "mode", string(node.ModeMixnode), fmt.Sprintf("what the node does, one of %v", node.Modes))
 	fs.StringVar(&o.Host, "host", "", "IP address a mix node announces to the network (required for mixnode)")
 	fs.StringVar(&o.MixHost, "mix-host", "", "gateway: IP address announced to mix nodes (default: --host)")
+	fs.BoolVar(&o.OpenProxy, "open-proxy", false, "exit-gateway: let the network requester connect to any host (no allow list)")
 	fs.StringVar(&o.ClientsHost, "clients-host", "", "gateway: host (IP or DNS name) clients connect to (required for gateway modes)")
 	fs.IntVar(&o.ClientsPort, "clients-port", node.DefaultClientsPort, "gateway: TCP port of the client websocket")
 	fs.StringVar(&o.ListenHost, "listen-host", "", "IP address the listeners bind, e.g. 0.0.0.0 behind NAT (default: --host or --mix-host, and --clients-host for the client websocket)")

@@ -71,6 +71,8 @@ type Config struct {
 	Mixnode *MixnodeConfig `toml:"mixnode,omitempty"`
 	// Gateway must be present exactly when Mode is a gateway mode.
 	Gateway *GatewayConfig `toml:"gateway,omitempty"`
+	// NetworkRequester must be present exactly when Mode is exit-gateway.
+	NetworkRequester *NetworkRequesterConfig `toml:"network_requester,omitempty"`
 }
 
 // MixnetConfig is the node's side facing other nodes.
@@ -243,6 +245,14 @@ func (c *Config) Validate() error {
 		}
 	default:
 		bad("mode", "%q is not one of %v", c.Mode, Modes)
+	}
+	switch {
+	case c.Mode == ModeExitGateway && c.NetworkRequester == nil:
+		bad("network_requester", "section missing for mode %q", c.Mode)
+	case c.Mode != ModeExitGateway && c.NetworkRequester != nil:
+		bad("network_requester", "section present but mode is %q", c.Mode)
+	case c.NetworkRequester != nil:
+		c.NetworkRequester.validate(bad)
 	}
 	if err := checkHostPort(c.Mixnet.Listen); err != nil {
 		bad("mixnet.listen", "%v", err)

@@ -7,14 +7,15 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/nym-go/nym/internal/gateway"
-	"github.com/nym-go/nym/internal/storage"
 	"io"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/nym-go/nym/internal/gateway"
+	"github.com/nym-go/nym/internal/storage"
 )
 
 // ErrExists is returned (wrapped) by Init when the id is already
@@ -27,9 +28,11 @@ type InitOptions struct {
 	Home string
 	// ID names the node.
 	ID string
-	// Mode is what the node does. Init writes the config of every mode,
-	// but only ModeMixnode runs yet.
+	// Mode is what the node does.
 	Mode Mode
+	// OpenProxy (exit-gateway) writes network_requester.open_proxy = true:
+	// the exit connects to any host.
+	OpenProxy bool
 	// Host is the IP address a mix node announces to the network.
 	Host string
 	// MixHost is the IP address a gateway announces to mix nodes; empty
@@ -149,6 +152,15 @@ func Init(opts InitOptions) (*Config, error) {
 			InboxTotalBytes:       gateway.DefaultInboxTotalBytes,
 			ReplyQuota:            gateway.DefaultReplyQuota,
 		}
+		if opts.Mode == ModeExitGateway {
+			cfg.NetworkRequester = &NetworkRequesterConfig{
+				AllowList: filepath.Join("data", DefaultAllowList), OpenProxy: opts.OpenProxy,
+				RealMean: DefaultRequesterRealMean,
+			}
+		}
+	}
+	if opts.OpenProxy && opts.Mode != ModeExitGateway {
+		return nil, fmt.Errorf("--open-proxy is for mode %s, not %s", ModeExitGateway, opts.Mode)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("init: %w", err)
@@ -165,6 +177,11 @@ func Init(opts InitOptions) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("init: %w", err)
 	}
+	if cfg.NetworkRequester != nil {
+		if err := initRequester(dir, cfg.NetworkRequester, opts.Rand); err != nil {
+			return nil, fmt.Errorf("init: network requester: %w", err)
+		}
+	}
 	text, err := cfg.Encode()
 	if err != nil {
 		return nil, err
@@ -180,7 +197,7 @@ func Init(opts InitOptions) (*Config, error) {
 	if cfg.Mixnode != nil {
 		fmt.Fprintf(w, "Initialised %s %q (layer %d) in %s\n", cfg.Mode, cfg.ID, layer, dir)
 	} else {
-		fmt.Fprintf(w, "Initialised %s %q in %s (running this mode is not yet implemented)\n", cfg.Mode, cfg.ID, dir)
+		fmt.Fprintf(w, "Initialised %s %q in %s\n", cfg.Mode, cfg.ID, dir)
 		fmt.Fprintf(w, "clients: listen %s, announce %s\n", cfg.Gateway.ClientsListen, cfg.Gateway.ClientsAnnounce)
 	}
 	if len(generated) < 2 {
@@ -189,6 +206,13 @@ func Init(opts InitOptions) (*Config, error) {
 	fmt.Fprintf(w, "identity key (ed25519): %s\nsphinx key (x25519):    %s\n", keys.IdentityPublic(), keys.SphinxPublic())
 	fmt.Fprintf(w, "mixnet: listen %s, announce %s; http: %s; directory: %s\n",
 		cfg.Mixnet.Listen, cfg.Mixnet.Announce, cfg.HTTP.Listen, cfg.Directory.URL)
+	if nr := cfg.NetworkRequester; nr != nil {
+		policy := "allow list " + nr.allowListPath(dir) + " (empty: nothing allowed until you add hosts)"
+		if nr.OpenProxy {
+			policy = "open proxy: any host"
+		}
+		fmt.Fprintf(w, "network requester: %s; its address is printed by run\n", policy)
+	}
 	fmt.Fprintf(w, "Start it with: nym-node run --id %s\n", cfg.ID)
 	return cfg, nil
 }

@@ -60,6 +60,9 @@ type Addrs struct {
 	ClientsListen   net.Addr
 	ClientsAnnounce string
 	Inbox           string
+	// Provider is an exit gateway's network requester address (for
+	// nym-socks5-client --provider).
+	Provider string
 }
 
 // CheckConfig loads the node's config strictly (unknown keys are errors)
@@ -158,7 +161,8 @@ func runNode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, ke
 		return err
 	}
 	announceHost, _ := netip.ParseAddrPort(cfg.Mixnet.Announce) // checked by Validate
-	roles := nodehttp.Roles{MixnodeEnabled: !cfg.Mode.IsGateway(), GatewayEnabled: cfg.Mode.IsGateway()}
+	roles := nodehttp.Roles{MixnodeEnabled: !cfg.Mode.IsGateway(), GatewayEnabled: cfg.Mode.IsGateway(),
+		NetworkRequesterEnabled: cfg.NetworkRequester != nil}
 	var gwSource nodehttp.GatewaySource
 	if gwp != nil {
 		gwSource = gwp
@@ -208,6 +212,19 @@ func runNode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, ke
 		}
 		addrs.ClientsListen, addrs.ClientsAnnounce, addrs.Inbox = clientsLn.Addr(), cfg.Gateway.ClientsAnnounce, gwp.path
 	}
+	var exit *exitParts
+	handler := api.Handler()
+	if cfg.NetworkRequester != nil {
+		exit, err = newExitParts(cfg, dir, keys.Identity, clientsLn.Addr(), topo, opts.Clock, log.With("component", "netreq"))
+		if err != nil {
+			mixLn.Close()
+			httpLn.Close()
+			clientsLn.Close()
+			return err
+		}
+		handler = exit.handler(handler)
+		addrs.Provider = exit.addr.String()
+	}
 	printBanner(out(opts.Stdout), cfg, keys, addrs)
 	if opts.Ready != nil {
 		opts.Ready(addrs)
@@ -216,11 +233,14 @@ func runNode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, ke
 	g := newGroup(ctx)
 	g.Go("mixnode", mix.Run)
 	g.Go("http", func(ctx context.Context) error {
-		return nodehttp.Serve(ctx, httpLn, api.Handler(), ShutdownTimeout/2)
+		return nodehttp.Serve(ctx, httpLn, handler, ShutdownTimeout/2)
 	})
 	g.Go("stats", api.Run)
 	if gwp != nil {
 		gwp.start(g, clientsLn)
+	}
+	if exit != nil {
+		exit.start(g)
 	}
 	if topo != nil {
 		g.Go("topology", topo.Run)
@@ -254,6 +274,9 @@ func printBanner(w io.Writer, cfg *Config, keys *KeySet, a Addrs) {
   directory:              %s
 `, Version, cfg.Mode, cfg.ID, keys.IdentityPublic(), keys.SphinxPublic(), a.MixnetListen, a.MixnetAnnounce,
 			a.ClientsListen, a.ClientsAnnounce, a.Inbox, a.HTTP, dirURL)
+		if a.Provider != "" {
+			fmt.Fprintf(w, "  network requester:      %s\n", a.Provider)
+		}
 		return
 	}
 	fmt.Fprintf(w, `nym-node %s: %s %q, layer %d
