@@ -193,6 +193,18 @@
     return Math.max(0, Math.min(100, r)).toFixed(1) + " %";
   }
 
+  // reliabilityBucket names the v0.12 summary bucket of a reliability
+  // (exceptional >= 95, fine 80-95, poor 60-80, unreliable < 60), or ""
+  // when there is none; the cell's colour follows it (style.css).
+  function reliabilityBucket(n) {
+    const r = n.reliability;
+    if (typeof r !== "number" || !isFinite(r)) return "";
+    if (r >= 95) return "exceptional";
+    if (r >= 80) return "fine";
+    if (r >= 60) return "poor";
+    return "unreliable";
+  }
+
   // ---------------------------------------------------------------- chart
 
   // Series keeps the network totals sampled once per tick for the chart.
@@ -557,6 +569,9 @@
           row.lastSeen.textContent = "—";
         }
         row.reliability.textContent = fmtReliability(n);
+        const bucket = reliabilityBucket(n);
+        row.reliability.dataset.bucket = bucket;
+        row.reliability.title = bucket;
       }
     }
     const ts = document.getElementById("total-sent-rate");
