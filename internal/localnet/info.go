@@ -41,7 +41,8 @@ type Info struct {
 type NodeInfo struct {
 	// ID is the node's id under nym-nodes/ (nym-node run --id ID).
 	ID string `json:"id"`
-	// Role is the node's mode: mixnode or entry-gateway.
+	// Role is the node's mode: mixnode, entry-gateway or exit-gateway
+	// (gateway-1, whose network requester serves the SOCKS5 proxy).
 	Role string `json:"role"`
 	// Layer is a mix node's layer, 1..3; 0 for a gateway.
 	Layer int `json:"layer"`
@@ -55,6 +56,9 @@ type NodeInfo struct {
 	Identity string `json:"identity"`
 	// SphinxKey is the base58 X25519 Sphinx key.
 	SphinxKey string `json:"sphinxKey"`
+	// Provider is an exit gateway's network requester address
+	// (nym-socks5-client --provider).
+	Provider string `json:"provider,omitempty"`
 }
 
 // ClientInfo describes one native client.
@@ -139,6 +143,11 @@ func printTable(w io.Writer, info *Info) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.APIURL(), c.Gateway, c.Address)
 		}
 		tw.Flush()
+	}
+	for _, n := range info.Nodes {
+		if n.Provider != "" {
+			fmt.Fprintf(w, "\nexit %s network requester: %s\n", n.ID, n.Provider)
+		}
 	}
 	fmt.Fprintf(w, "\ndirectory: %s\ndashboard: %s\n%s: %s\n", info.Directory, info.Dashboard, InfoFile, filepath.Join(info.Dir, InfoFile))
 }

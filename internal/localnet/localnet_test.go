@@ -108,7 +108,10 @@ func checkTopology(t *testing.T, info Info) {
 			if want := n.MixnetAddress + " " + string(rune('0'+n.Layer)) + " " + n.Identity; mixes[n.SphinxKey] != want {
 				t.Errorf("mix %s: topology has %q, want %q", n.ID, mixes[n.SphinxKey], want)
 			}
-		case "entry-gateway":
+		case "entry-gateway", "exit-gateway":
+			if (n.Role == "exit-gateway") != (n.ID == "gateway-1") || (n.Provider != "") != (n.ID == "gateway-1") {
+				t.Errorf("gateway %s: role %s, provider %q; want gateway-1 alone as the exit", n.ID, n.Role, n.Provider)
+			}
 			if want := n.MixnetAddress + " " + n.ClientsURL + " " + n.Identity; gateways[n.SphinxKey] != want {
 				t.Errorf("gateway %s: topology has %q, want %q", n.ID, gateways[n.SphinxKey], want)
 			}
@@ -162,7 +165,7 @@ func checkInfoFile(t *testing.T, dir string, info Info) {
 				t.Errorf("node %v lacks key %q", n["id"], k)
 			}
 		}
-		if _, ok := n["clientsURL"]; ok != (n["role"] == "entry-gateway") {
+		if _, ok := n["clientsURL"]; ok != (n["role"] != "mixnode") {
 			t.Errorf("node %v: clientsURL present=%v for role %v", n["id"], ok, n["role"])
 		}
 	}
@@ -239,6 +242,7 @@ func TestInProcess(t *testing.T) {
 	checkTopology(t, s.info)
 	checkInfoFile(t, dir, s.info)
 	checkClients(t, s.info)
+	checkExit(t, s.info)
 
 	err, took := s.stop(t)
 	if err != nil {
@@ -323,5 +327,29 @@ func TestConfigErrors(t *testing.T) {
 	if c.Layers != 3 || c.MixesPerLayer != 2 || c.Gateways != 2 || c.Clients != 2 || c.HopDelay != DefaultHopDelay ||
 		c.DirectoryListen != DefaultDirectoryListen || c.ReadyTimeout != DefaultReadyTimeout {
 		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+// checkExit checks that gateway-1's HTTP API names the provider address of
+// localnet.json and that its allow list admits loopback only.
+func checkExit(t *testing.T, info Info) {
+	t.Helper()
+	gw := info.Nodes[len(info.Nodes)-2]
+	if gw.ID != "gateway-1" || gw.Provider == "" {
+		t.Fatalf("no exit gateway-1 in %+v", gw)
+	}
+	resp, err := http.Get("http://" + gw.HTTPAddress + "/api/v1/network-requester")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ Address string }
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if err != nil || body.Address != gw.Provider {
+		t.Fatalf("network-requester API says %q (%v), localnet.json %q", body.Address, err, gw.Provider)
+	}
+	list, err := os.ReadFile(filepath.Join(info.Dir, "nym-nodes", "gateway-1", "data", "allowed.list"))
+	if err != nil || !strings.Contains(string(list), "\n127.0.0.0/8\n::1\nlocalhost\n") {
+		t.Fatalf("exit allow list %q, %v", list, err)
 	}
 }

@@ -30,6 +30,7 @@ const (
 // nodeSpec is one node to start; info is filled in by initNode.
 type nodeSpec struct {
 	mode                          node.Mode
+	hopDelay                      time.Duration // the exit's requester: 0 means none
 	layer                         int
 	mixPort, httpPort, clientPort int
 	info                          NodeInfo
@@ -48,6 +49,9 @@ func planNodes(cfg *Config) ([]*nodeSpec, error) {
 	}
 	for i := 1; i <= cfg.Gateways; i++ {
 		s := &nodeSpec{mode: node.ModeEntryGateway}
+		if i == 1 { // gateway-1 is the exit of the SOCKS5 proxy
+			s.mode, s.hopDelay = node.ModeExitGateway, cfg.HopDelay
+		}
 		s.info.ID = fmt.Sprintf("gateway-%d", i)
 		specs = append(specs, s)
 	}
@@ -107,6 +111,20 @@ func initNode(root, dirURL string, s *nodeSpec, rand io.Reader) error {
 	}
 	cfg.Directory.PresenceInterval = nodePresenceInterval
 	cfg.Directory.TopologyInterval = nodeTopologyInterval
+	if nr := cfg.NetworkRequester; nr != nil {
+		nr.HopDelay = s.hopDelay
+		if nr.HopDelay <= 0 {
+			nr.HopDelay = -1 // the requester's 0 means the default 50 ms
+		}
+		if err := os.WriteFile(dir.Data(node.DefaultAllowList), []byte(exitAllowList), 0o644); err != nil {
+			return fmt.Errorf("init node %s: %w", s.info.ID, err)
+		}
+		addr, err := node.ProviderAddress(dir)
+		if err != nil {
+			return fmt.Errorf("init node %s: %w", s.info.ID, err)
+		}
+		s.info.Provider = addr.String()
+	}
 	text, err := cfg.Encode()
 	if err != nil {
 		return err
@@ -127,6 +145,14 @@ func initNode(root, dirURL string, s *nodeSpec, rand io.Reader) error {
 	}
 	return nil
 }
+
+// exitAllowList is the local exit's allow list: loopback only, so the
+// SOCKS5 proxy reaches test servers on this machine and nothing else.
+const exitAllowList = `# nym-localnet: the exit reaches this machine's loopback only.
+127.0.0.0/8
+::1
+localhost
+`
 
 // nodesReady reports which nodes are not ready yet: not in the topology
 // (with their announced address and layer), or not answering on their

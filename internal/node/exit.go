@@ -286,3 +286,17 @@ func loopbackAddr(a net.Addr) string {
 	}
 	return net.JoinHostPort(host, port)
 }
+
+// ProviderAddress returns the address of the network requester of the exit
+// gateway whose files are in dir (what nym-socks5-client --provider takes).
+func ProviderAddress(dir home.Dir) (address.Address, error) {
+	keys, err := loadRequesterKeys(dir)
+	if err != nil {
+		return address.Address{}, err
+	}
+	id, err := LoadKeys(dir)
+	if err != nil {
+		return address.Address{}, err
+	}
+	return keys.address(id.Identity.Public().(ed25519.PublicKey)), nil
+}
