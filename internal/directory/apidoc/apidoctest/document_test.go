@@ -138,22 +138,25 @@ func TestEveryRefResolves(t *testing.T) {
 // wantStatuses lists, per operation, the statuses the API specification
 // gives it.
 var wantStatuses = map[string][]int{
-	"GET /":                           {200, 304},
-	"GET /api/healthcheck":            {200},
-	"GET /api/metrics/mixes":          {200},
-	"POST /api/metrics/mixes":         {201, 400, 413, 429, 503},
-	"GET /api/openapi.json":           {200, 304},
-	"POST /api/presence/coconodes":    {201, 400, 401, 403, 413, 503},
-	"POST /api/presence/gateways":     {201, 400, 401, 403, 413, 503},
-	"POST /api/presence/mixnodes":     {201, 400, 401, 403, 413, 503},
-	"POST /api/presence/mixproviders": {201, 400, 401, 403, 413, 503},
-	"GET /api/presence/topology":      {200, 304},
-	"GET /dashboard/{file}":           {200, 304, 404},
-	"GET /metrics":                    {200},
-	"GET /swagger":                    {301},
-	"GET /swagger/":                   {200},
-	"GET /swagger/{file}":             {200, 304, 404},
-	"GET /ws":                         {101, 400, 426},
+	"GET /":                                {200, 304},
+	"GET /api/healthcheck":                 {200},
+	"GET /api/metrics/mixes":               {200},
+	"POST /api/metrics/mixes":              {201, 400, 413, 429, 503},
+	"GET /api/openapi.json":                {200, 304},
+	"POST /api/presence/coconodes":         {201, 400, 401, 403, 413, 503},
+	"POST /api/presence/gateways":          {201, 400, 401, 403, 413, 503},
+	"POST /api/presence/mixnodes":          {201, 400, 401, 403, 413, 503},
+	"POST /api/presence/mixproviders":      {201, 400, 401, 403, 413, 503},
+	"GET /api/presence/topology":           {200, 304},
+	"GET /api/status/reliability":          {200},
+	"POST /api/status/reliability":         {201, 400, 401, 403, 413, 503},
+	"GET /api/status/reliability/{pubKey}": {200, 404},
+	"GET /dashboard/{file}":                {200, 304, 404},
+	"GET /metrics":                         {200},
+	"GET /swagger":                         {301},
+	"GET /swagger/":                        {200},
+	"GET /swagger/{file}":                  {200, 304, 404},
+	"GET /ws":                              {101, 400, 426},
 }
 
 func TestOperationStatuses(t *testing.T) {
@@ -231,6 +234,9 @@ var schemaTypes = map[string]reflect.Type{
 	"PersistedMixMetric":      reflect.TypeFor[dirapi.PersistedMixMetric](),
 	"OK":                      reflect.TypeFor[dirapi.OK](),
 	"Error":                   reflect.TypeFor[dirapi.Error](),
+	"ReliabilityReport":       reflect.TypeFor[dirapi.ReliabilityReport](),
+	"NodeReliability":         reflect.TypeFor[dirapi.NodeReliability](),
+	"NodeStatus":              reflect.TypeFor[dirapi.NodeStatus](),
 }
 
 // jsonFields returns the JSON names of t's fields (embedded structs
@@ -264,7 +270,7 @@ func jsonFields(t reflect.Type) map[string]bool {
 // must be exactly the fields Go always writes (no omitempty).
 func TestSchemasMatchDirapi(t *testing.T) {
 	v := newValidator(t)
-	if len(jsonFields(reflect.TypeFor[dirapi.MixNodePresence]())) != 9 {
+	if len(jsonFields(reflect.TypeFor[dirapi.MixNodePresence]())) != 10 {
 		t.Fatalf("jsonFields(MixNodePresence) = %v", jsonFields(reflect.TypeFor[dirapi.MixNodePresence]()))
 	}
 	for name, typ := range schemaTypes {
@@ -278,7 +284,8 @@ func TestSchemasMatchDirapi(t *testing.T) {
 		if got, want := slices.Sorted(maps.Keys(s.Properties)), slices.Sorted(maps.Keys(fields)); !slices.Equal(got, want) {
 			t.Errorf("schema %s has properties %v; dirapi.%s has %v", name, got, typ.Name(), want)
 		}
-		response := !strings.HasSuffix(name, "Announcement") && name != "MixMetric" && name != "RegisteredClient"
+		response := !strings.HasSuffix(name, "Announcement") && name != "MixMetric" && name != "RegisteredClient" &&
+			name != "ReliabilityReport" && name != "NodeReliability"
 		if !response {
 			continue
 		}
