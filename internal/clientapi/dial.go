@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -16,11 +18,34 @@ import (
 )
 
 // InboxSize is how many received messages and unsolicited errors a Conn
-// buffers for Receive. When the buffer is full the Conn stops reading from
-// the server until Receive makes room; a request waiting for its response
-// meanwhile waits too (until its context ends), and the server eventually
-// closes the connection as too slow.
+// buffers for Receive; DialOptions.InboxBytes bounds their bytes. When
+// either is reached the Conn stops reading from the server until Receive
+// makes room; a request waiting for its response meanwhile waits too (until
+// its context ends), and the server eventually closes the connection as too
+// slow.
 const InboxSize = 1024
+
+// DefaultInboxBytes is the default of DialOptions.InboxBytes.
+const DefaultInboxBytes = 64 << 20
+
+// DialOptions tune a Conn. Zero fields take the defaults.
+type DialOptions struct {
+	// MaxMessage is the largest message the Conn accepts from the server
+	// (default DefaultMaxMessage, 16 MiB): a frame over MaxMessage +
+	// FrameOverhead ends the connection. Match the client's
+	// traffic.max_message.
+	MaxMessage int
+	// InboxBytes bounds the bytes of the messages buffered for Receive
+	// (default DefaultInboxBytes, 64 MiB); a message larger than that is
+	// still taken when the buffer is empty.
+	InboxBytes int
+	// SendOnly opens the connection with "?receive=false" (ReceiveParam):
+	// the server delivers it no received messages, which stay for the
+	// client's other connections (or in the client while there is none).
+	// Use it for connections that only send, such as nym-client send or a
+	// readiness check.
+	SendOnly bool
+}
 
 // WriteTimeout bounds writing one request frame from a Conn; a write that
 // takes longer closes the connection.
@@ -59,26 +84,60 @@ type Conn struct {
 	resp  chan response // responses to requests; reader → holder of reqMu
 	inbox chan response // received messages and unsolicited errors
 
+	// inboxBytes counts the bytes in inbox: the reader adds before
+	// queueing, Receive subtracts after taking, then signals room (one
+	// buffered slot, so a wake-up is never lost).
+	inboxBytes atomic.Int64
+	inboxMax   int64
+	room       chan struct{}
+
 	cancel   context.CancelFunc
 	readDone chan struct{} // closed when the reader goroutine returns
 	readErr  error         // why the reader stopped; read after readDone
 	closeMu  sync.Once
 }
 
-// Dial connects to the API at url (like "ws://127.0.0.1:1977") and checks it
-// with a binary selfAddress request, so that the server sends this
-// connection everything in binary form.
+// Dial connects to the API at url (like "ws://127.0.0.1:1977") with the
+// default DialOptions; see DialWith.
 func Dial(ctx context.Context, url string) (*Conn, error) {
-	ws, _, err := websocket.Dial(ctx, url, nil)
-	if err != nil {
-		return nil, fmt.Errorf("client api: dial %s: %w", url, err)
+	return DialWith(ctx, url, DialOptions{})
+}
+
+// DialWith connects to the API at rawURL (like "ws://127.0.0.1:1977") and
+// checks it with a binary selfAddress request, so that the server sends
+// this connection everything in binary form.
+func DialWith(ctx context.Context, rawURL string, opts DialOptions) (*Conn, error) {
+	if opts.MaxMessage < 0 || opts.InboxBytes < 0 {
+		return nil, fmt.Errorf("client api: dial: negative MaxMessage (%d) or InboxBytes (%d)", opts.MaxMessage, opts.InboxBytes)
 	}
-	ws.SetReadLimit(DefaultMaxMessage + FrameOverhead)
+	if opts.MaxMessage == 0 {
+		opts.MaxMessage = DefaultMaxMessage
+	}
+	if opts.InboxBytes == 0 {
+		opts.InboxBytes = DefaultInboxBytes
+	}
+	if opts.SendOnly {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("client api: dial %s: %w", rawURL, err)
+		}
+		q := u.Query()
+		q.Set(ReceiveParam, "false")
+		u.RawQuery = q.Encode()
+		rawURL = u.String()
+	}
+	ws, _, err := websocket.Dial(ctx, rawURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("client api: dial %s: %w", rawURL, err)
+	}
+	ws.SetReadLimit(int64(opts.MaxMessage) + FrameOverhead)
 	rctx, cancel := context.WithCancel(context.Background())
 	c := &Conn{
 		ws:       ws,
 		resp:     make(chan response, 4),
 		inbox:    make(chan response, InboxSize),
+		inboxMax: int64(opts.InboxBytes),
+		room:     make(chan struct{}, 1),
 		cancel:   cancel,
 		readDone: make(chan struct{}),
 	}
@@ -113,6 +172,15 @@ func (c *Conn) readLoop(ctx context.Context) {
 		dst := c.resp
 		if r.kind == TagReceived || (r.kind == TagError && r.err.Code == CodeMessageFailed) {
 			dst = c.inbox
+			n := r.size()
+			for q := c.inboxBytes.Load(); q > 0 && q+n > c.inboxMax; q = c.inboxBytes.Load() {
+				select { // over budget: wait until Receive takes something
+				case <-c.room:
+				case <-ctx.Done():
+					return
+				}
+			}
+			c.inboxBytes.Add(n)
 		}
 		select {
 		case dst <- r:
@@ -256,6 +324,11 @@ func (c *Conn) Receive(ctx context.Context) (Received, error) {
 			return Received{}, c.err()
 		}
 	}
+	c.inboxBytes.Add(-r.size())
+	select {
+	case c.room <- struct{}{}:
+	default:
+	}
 	if r.kind == TagError {
 		return Received{}, r.err
 	}
@@ -276,4 +349,13 @@ func (c *Conn) Close() error {
 		<-c.readDone
 	})
 	return err
+}
+
+// size is what r counts against DialOptions.InboxBytes.
+func (r *response) size() int64 {
+	n := len(r.message) + len(r.surb)
+	if r.err != nil {
+		n += len(r.err.Message)
+	}
+	return int64(n)
 }

@@ -22,13 +22,21 @@
 //
 // Every connection has a handler goroutine (reads and handles requests) and
 // a writer goroutine (the only one that writes). The handler and the
-// dispatcher never block on a connection: they put frames on its bounded
-// write queue, and a full queue closes that connection with status 1008.
+// dispatcher never block on a connection: they put frames on its write
+// queue, bounded in frames and in bytes, and a full queue closes that
+// connection with status 1008.
 //
 // The dispatcher (one goroutine, under Run) reads Backend.Receive only while
-// at least one connection is open, and hands each message to every open
-// connection. With no connection open, messages stay in the client and, by
-// back-pressure, in the gateway's durable inbox. Failures are always read:
-// each goes to the connection that sent the message if it is still open,
-// else to every connection, else to the log.
+// at least one live receiving connection is open (not closed as too slow,
+// not send-only), and hands each message to every such connection; a
+// message it could hand to none is kept for the next. With none open,
+// messages stay in the client and, by back-pressure, in the gateway's
+// durable inbox. Failures are always read: each goes to the connection that
+// sent the message if it is still open, else to every receiving
+// connection, else to the log.
+//
+// Only programs on this machine may connect: a request whose Host is not a
+// loopback name, or that carries an Origin header (a web page), is refused
+// unless Config allows it. On shutdown, connections get Config.ShutdownGrace
+// to close cleanly; then they are dropped.
 package clientapi

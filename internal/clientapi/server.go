@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +31,8 @@ const (
 	DefaultWriteQueue      = 256
 	DefaultWriteTimeout    = 10 * time.Second
 	DefaultTrackedMessages = 1 << 16
+	DefaultWriteQueueBytes = 32 << 20
+	DefaultShutdownGrace   = time.Second
 )
 
 // ErrRunning is returned by a second call of Run.
@@ -64,6 +68,25 @@ type Config struct {
 	// their failure to the connection that sent them (default 65536); the
 	// failure of a message forgotten since goes to every connection.
 	TrackedMessages int
+	// WriteQueueBytes bounds the bytes of the frames waiting in one
+	// connection's write queue (default 32 MiB); exceeding it closes the
+	// connection with status 1008 as WriteQueue does. A single frame larger
+	// than the budget is still queued when the queue is empty.
+	WriteQueueBytes int
+	// ShutdownGrace is how long Run's shutdown lets connections finish
+	// their close handshake (default 1 s); then it drops the ones left
+	// (an application that stopped reading) without one.
+	ShutdownGrace time.Duration
+	// AllowedHosts are host names, besides loopback IP literals and
+	// "localhost", that a request's Host header may name (any port;
+	// case-insensitive); "*" allows any. The default (none) keeps a web
+	// page on a name that resolves to 127.0.0.1 (DNS rebinding) out.
+	AllowedHosts []string
+	// AllowedOrigins are the browser origins ("scheme://host[:port]",
+	// case-insensitive) allowed to connect. A request carrying any other
+	// Origin header is refused with HTTP 403; the default (none) refuses
+	// every request from a web page. Programs send no Origin.
+	AllowedOrigins []string
 }
 
 func (c *Config) validate() error {
@@ -76,6 +99,7 @@ func (c *Config) validate() error {
 		{"MaxConns", &c.MaxConns, DefaultMaxConns},
 		{"WriteQueue", &c.WriteQueue, DefaultWriteQueue},
 		{"TrackedMessages", &c.TrackedMessages, DefaultTrackedMessages},
+		{"WriteQueueBytes", &c.WriteQueueBytes, DefaultWriteQueueBytes},
 	} {
 		if *f.v < 0 {
 			return fmt.Errorf("client api: config: %s is negative (%d)", f.name, *f.v)
@@ -89,6 +113,23 @@ func (c *Config) validate() error {
 	}
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.ShutdownGrace < 0 {
+		return fmt.Errorf("client api: config: ShutdownGrace is negative (%v)", c.ShutdownGrace)
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	for _, o := range c.AllowedOrigins {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme == "" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			return fmt.Errorf("client api: config: AllowedOrigins: %q is not scheme://host[:port]", o)
+		}
+	}
+	for _, h := range c.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, "/@ ") {
+			return fmt.Errorf("client api: config: AllowedHosts: %q is not a host name", h)
+		}
 	}
 	return nil
 }
@@ -128,6 +169,12 @@ type Server struct {
 	running atomic.Bool
 	ctx     context.Context // ends when Run's shutdown begins; connections' requests use it
 	cancel  context.CancelFunc
+	// connCtx ends when Run's shutdown grace is over; each connection's
+	// context (bounding its writes) derives from it.
+	connCtx    context.Context
+	connCancel context.CancelFunc
+	hosts      map[string]bool // Config.AllowedHosts, lower case
+	origins    map[string]bool // Config.AllowedOrigins, lower case
 
 	// mu guards the fields below it.
 	mu       sync.Mutex
@@ -166,6 +213,14 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		sent:    map[client.MessageID]*conn{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.connCtx, s.connCancel = context.WithCancel(context.Background())
+	s.hosts, s.origins = map[string]bool{}, map[string]bool{}
+	for _, h := range cfg.AllowedHosts {
+		s.hosts[strings.ToLower(strings.Trim(h, "[]"))] = true
+	}
+	for _, o := range cfg.AllowedOrigins {
+		s.origins[strings.ToLower(strings.TrimSuffix(o, "/"))] = true
+	}
 	return s, nil
 }
 
@@ -186,7 +241,9 @@ func (s *Server) Stats() Stats {
 // Run serves Deps.Listener (if set) and hands received messages and
 // failures to the connections until ctx ends; then it closes the listener
 // and every connection (status 1001, going away) and returns nil once they
-// have stopped. It returns an error if serving the listener fails.
+// have stopped: connections still busy after Config.ShutdownGrace (an
+// application that stopped reading) are dropped without a close status. It
+// returns an error if serving the listener fails.
 func (s *Server) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return ErrRunning
@@ -223,20 +280,47 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 // shutdown refuses new connections, closes every open one and waits for
-// their handlers.
+// their handlers: up to ShutdownGrace for the close handshakes, then it
+// drops the connections left and waits for their handlers to notice.
 func (s *Server) shutdown() {
 	s.mu.Lock()
 	s.stopping = true
-	all := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		all = append(all, c)
-	}
 	s.mu.Unlock()
 	s.cancel()
+	all := s.registered()
 	for _, c := range all {
 		c.kill(statusGoingAway, "client shutting down")
 	}
-	s.handlers.Wait()
+	done := make(chan struct{})
+	go func() {
+		s.handlers.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(s.cfg.ShutdownGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-t.C:
+	}
+	left := s.registered()
+	s.log.Warn("connections still closing after the grace period; dropping them", "conns", len(left), "grace", s.cfg.ShutdownGrace)
+	s.connCancel()
+	for _, c := range left {
+		c.abort()
+	}
+	<-done
+}
+
+// registered returns every registered connection, dead or alive.
+func (s *Server) registered() []*conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
 }
 
 // admit registers c unless the server is stopping or full.
@@ -292,24 +376,25 @@ func (s *Server) track(id client.MessageID, c *conn) {
 }
 
 // dispatch moves received messages and failures from the Backend to the
-// connections until ctx ends. It reads Backend.Receive only while a
-// connection is open, so that with none the messages stay in the client
-// (and, by back-pressure, in the gateway's inbox). A message read just as
-// the last connection closed is held and given to the next one.
+// connections until ctx ends. It reads Backend.Receive only while a live
+// receiving connection is open, so that with none the messages stay in the
+// client (and, by back-pressure, in the gateway's inbox). A message read
+// just as the last one closed (or was closed as too slow) is held and given
+// to the next one.
 func (s *Server) dispatch(ctx context.Context) {
 	var pending *client.Received
 	recvOpen, failOpen := true, true
 	for {
 		s.mu.Lock()
-		n := len(s.conns)
 		changed := s.changed
 		s.mu.Unlock()
-		if pending != nil && n > 0 {
-			if s.fanout(pending) {
-				pending = nil
-			}
+		n := len(s.receivers())
+		if pending != nil && n > 0 && s.fanout(pending) {
+			pending = nil
 			continue
 		}
+		// With a message pending, wait for a change of connections (a
+		// dead one's removal, a new one) and keep taking failures.
 		var recv <-chan client.Received
 		if n > 0 && pending == nil && recvOpen {
 			recv = s.b.Receive()
@@ -342,8 +427,8 @@ func (s *Server) dispatch(ctx context.Context) {
 	}
 }
 
-// fanout queues m on every open connection; it returns false if there was
-// none.
+// fanout queues m on every live receiving connection; it returns false if
+// it reached none (the caller keeps m for the next connection).
 func (s *Server) fanout(m *client.Received) bool {
 	var surb []byte
 	if m.ReplySURB != nil {
@@ -357,57 +442,58 @@ func (s *Server) fanout(m *client.Received) bool {
 	// Each form is encoded once, and only if a connection needs it.
 	var bin, text []byte
 	textOK := true
-	conns := s.openConns()
-	for _, c := range conns {
+	delivered := false
+	for _, c := range s.receivers() {
 		if !c.binary.Load() && textOK {
 			if text == nil {
 				text, textOK = encodeReceivedJSON(m.Message, surb)
 			}
 			if textOK {
-				c.enqueue(frameText, text)
+				delivered = c.enqueue(frameText, text) || delivered
 				continue
 			}
 		}
 		if bin == nil {
 			bin = encodeReceivedBinary(m.Message, surb)
 		}
-		c.enqueue(frameBinary, bin)
+		delivered = c.enqueue(frameBinary, bin) || delivered
 	}
-	return len(conns) > 0
+	return delivered
 }
 
-func (s *Server) openConns() []*conn {
+// receivers returns the open connections that take received messages and
+// have not been closed (killed) yet.
+func (s *Server) receivers() []*conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
-		out = append(out, c)
+		if c.receive && c.alive() {
+			out = append(out, c)
+		}
 	}
 	return out
 }
 
 // routeFailure reports f to the connection that sent the message if it is
-// still open, else to every connection, else to the log.
+// still open (even a send-only one), else to every live receiving
+// connection, else to the log.
 func (s *Server) routeFailure(f client.Failure) {
 	e := &ServerError{Code: CodeMessageFailed, Message: fmt.Sprintf("message %d failed: %v", f.ID, f.Err)}
 	s.mu.Lock()
 	c := s.sent[f.ID]
-	var targets []*conn
-	if _, open := s.conns[c]; c != nil && open {
-		targets = []*conn{c}
-	} else {
-		for o := range s.conns {
-			targets = append(targets, o)
-		}
-	}
+	_, open := s.conns[c]
 	s.mu.Unlock()
-	if len(targets) == 0 {
-		s.failuresLogged.Add(1)
-		s.log.Warn("message failed and no application is connected", "id", uint64(f.ID), "error", f.Err)
+	if c != nil && open && c.sendError(e, c.binary.Load()) {
 		return
 	}
-	for _, t := range targets {
-		t.sendError(e, t.binary.Load())
+	delivered := false
+	for _, t := range s.receivers() {
+		delivered = t.sendError(e, t.binary.Load()) || delivered
+	}
+	if !delivered {
+		s.failuresLogged.Add(1)
+		s.log.Warn("message failed and no application is connected", "id", uint64(f.ID), "error", f.Err)
 	}
 }
 
