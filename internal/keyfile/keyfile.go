@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/nym-go/nym/internal/base58"
 )
@@ -54,7 +55,8 @@ func (m Mode) perm() fs.FileMode {
 // Write stores key as base58 text (one line) at path, creating the
 // directory (0700) if needed. It fails with ErrExists if path exists and
 // overwrite is false. The file is written to a temporary name, synced and
-// renamed, so a crash never leaves a half-written key.
+// renamed, and the directory is synced, so a crash never leaves a
+// half-written key and a written key survives a power loss.
 func Write(path string, key []byte, mode Mode, overwrite bool) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -90,7 +92,34 @@ func Write(path string, key []byte, mode Mode, overwrite bool) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("keyfile: %w", err)
 	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("keyfile: %w", err)
+	}
 	return nil
+}
+
+// syncDir is SyncDir; tests replace it to see it called.
+var syncDir = SyncDir
+
+// SyncDir flushes directory dir to disk, so that a file just created in it
+// or renamed into it survives a power loss. Filesystems that cannot sync a
+// directory (EINVAL, ENOTSUP) are not an error.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !unsyncable(err) {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// unsyncable reports whether err says the filesystem does not sync
+// directories.
+func unsyncable(err error) bool {
+	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, errors.ErrUnsupported)
 }
 
 // Read loads a key of exactly size bytes from path. For Private files it

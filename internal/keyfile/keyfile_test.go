@@ -6,8 +6,11 @@ package keyfile
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -104,5 +107,48 @@ func TestReadRefuses(t *testing.T) {
 	}
 	if _, err := Read(filepath.Join(dir, "missing"), 32, Public); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: error = %v, want ErrNotExist", err)
+	}
+}
+
+// TestWriteSyncsDirectory: Write syncs the key's directory after the rename,
+// so that the new name survives a power loss.
+func TestWriteSyncsDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	path := filepath.Join(dir, "identity")
+	var synced []string
+	syncDir = func(d string) error {
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("directory synced before the rename: %v", err)
+		}
+		synced = append(synced, d)
+		return SyncDir(d)
+	}
+	t.Cleanup(func() { syncDir = SyncDir })
+	if err := Write(path, []byte{1, 2, 3}, Private, false); err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 1 || synced[0] != dir {
+		t.Fatalf("synced %q, want [%q]", synced, dir)
+	}
+	syncDir = func(string) error { return errors.New("disk on fire") }
+	if err := Write(path, []byte{4}, Private, true); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("Write with a failing directory sync: %v", err)
+	}
+}
+
+func TestSyncDir(t *testing.T) {
+	if err := SyncDir(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncDir(filepath.Join(t.TempDir(), "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("SyncDir of a missing directory: %v", err)
+	}
+	for _, err := range []error{syscall.EINVAL, syscall.ENOTSUP, &os.PathError{Op: "sync", Path: "d", Err: syscall.EINVAL}} {
+		if !unsyncable(err) {
+			t.Errorf("%v not taken as a filesystem that cannot sync directories", err)
+		}
+	}
+	if unsyncable(syscall.EIO) {
+		t.Error("EIO ignored")
 	}
 }

@@ -105,8 +105,9 @@ func (r *ReplyKeys) SaveReplyKeys(b []byte) error {
 	return nil
 }
 
-// writeFileAtomic writes data to a temporary file beside path, syncs it
-// and renames it over path, so a crash leaves the old or the new content.
+// writeFileAtomic writes data to a temporary file beside path, syncs it,
+// renames it over path and syncs the directory, so a crash leaves the old
+// or the new content and the new content survives a power loss.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
@@ -131,8 +132,14 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
 }
+
+// syncDir is keyfile.SyncDir; tests replace it to see it called.
+var syncDir = keyfile.SyncDir
 
 // clientDir returns the directory of client id under root (or
 // home.Root()).

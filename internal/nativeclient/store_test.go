@@ -14,6 +14,7 @@ import (
 
 	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/dirclient"
+	"github.com/nym-go/nym/internal/keyfile"
 	"github.com/nym-go/nym/internal/logtest"
 	"github.com/nym-go/nym/internal/nativeclient/nettest"
 )
@@ -143,4 +144,30 @@ func fetchOnce(t *testing.T, url string) *dirapi.Topology {
 		t.Fatal(err)
 	}
 	return top
+}
+
+// TestWriteFileAtomicSyncsDirectory: the state file's directory is synced
+// after the rename, so that the new file survives a power loss.
+func TestWriteFileAtomicSyncsDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	p := filepath.Join(dir, ReplyKeysFile)
+	var synced []string
+	syncDir = func(d string) error {
+		if b, err := os.ReadFile(p); err != nil || string(b) != "state" {
+			t.Errorf("directory synced before the rename: %q, %v", b, err)
+		}
+		synced = append(synced, d)
+		return keyfile.SyncDir(d)
+	}
+	t.Cleanup(func() { syncDir = keyfile.SyncDir })
+	if err := NewReplyKeys(p).SaveReplyKeys([]byte("state")); err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 1 || synced[0] != dir {
+		t.Fatalf("synced %q, want [%q]", synced, dir)
+	}
+	syncDir = func(string) error { return errors.New("disk on fire") }
+	if err := NewReplyKeys(p).SaveReplyKeys([]byte("more")); err == nil {
+		t.Fatal("SaveReplyKeys ignored a failed directory sync")
+	}
 }
