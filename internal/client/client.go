@@ -10,6 +10,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"sync"
+	"sync/atomic"
 
 	"github.com/nym-go/nym/internal/ack"
 	"github.com/nym-go/nym/internal/address"
@@ -113,6 +114,8 @@ type Client struct {
 
 	recv     chan Received
 	failures chan Failure
+	inbox    *recvQueue    // complete messages on their way to recv
+	deferred atomic.Uint64 // deliveries left at the gateway for want of room in inbox
 }
 
 // New checks cfg and deps and returns a Client; Run starts it.
@@ -149,6 +152,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 		cipher: cipher, sched: sched, rng: deps.Rand, table: table, out: make(map[uint64]*outMsg),
 		replies: e2e.NewReplyStore(cfg.ReplyKeyLimit), reasm: reasm,
 		recv: make(chan Received, cfg.ReceiveQueue), failures: make(chan Failure, cfg.ReceiveQueue),
+		inbox: newRecvQueue(cfg.ReceiveBuffer),
 	}
 	copy(c.self.Identity[:], deps.Identity.Public().(ed25519.PublicKey))
 	c.self.Encryption = e2e.PublicKey(deps.Encryption)
@@ -162,6 +166,14 @@ func (c *Client) Address() address.Address { return c.self }
 
 // Receive returns the channel of received messages.
 func (c *Client) Receive() <-chan Received { return c.recv }
+
+// Pending returns how many messages sent with Send or SendWithSURBs are not
+// yet acknowledged (and have not failed).
+func (c *Client) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.out)
+}
 
 // Failures returns the channel of messages that failed after MaxTries.
 func (c *Client) Failures() <-chan Failure { return c.failures }
@@ -281,6 +293,7 @@ func (c *Client) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { c.connLoop(ctx) })
 	wg.Go(func() { c.saveLoop(ctx) })
+	wg.Go(func() { c.inbox.run(ctx, c.recv) })
 	err := cover.Run(ctx, c.deps.Clock, c.sched, source{c}, sink{c, ctx})
 	wg.Wait()
 	c.saveState()

@@ -31,6 +31,7 @@ const (
 	DefaultBackoffMax        = 30 * time.Second
 	DefaultSendTimeout       = 5 * time.Second
 	DefaultReceiveQueue      = 64
+	DefaultReceiveBuffer     = 64 << 20
 	DefaultReplySURBs        = 1000 // the default ReplyKeyLimit
 	DefaultReplyKeyTTL       = 24 * time.Hour
 	DefaultStateSaveInterval = 5 * time.Second
@@ -72,6 +73,13 @@ type Config struct {
 	// ReceiveQueue is the capacity of the Receive and Failures channels
 	// (default 64).
 	ReceiveQueue int
+	// ReceiveBuffer bounds the bytes of received messages held for the
+	// application beyond the Receive channel (default 64 MiB). Past it the
+	// client leaves further messages unacknowledged at its gateway, which
+	// keeps them and delivers them again; acknowledgements of the client's
+	// own packets keep being handled. Messages held here are acknowledged
+	// to the gateway already: a crash of the client loses them.
+	ReceiveBuffer int
 	// ReplyKeyLimit bounds the reply keys kept for SURBs handed out
 	// (default 1000); SendWithSURBs fails when they would exceed it.
 	ReplyKeyLimit int
@@ -167,6 +175,9 @@ func (c *Config) fill() error {
 	}
 	if c.ReceiveQueue <= 0 {
 		c.ReceiveQueue = DefaultReceiveQueue
+	}
+	if c.ReceiveBuffer <= 0 {
+		c.ReceiveBuffer = DefaultReceiveBuffer
 	}
 	if c.ReplyKeyLimit <= 0 {
 		c.ReplyKeyLimit = DefaultReplySURBs

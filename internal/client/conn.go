@@ -92,16 +92,19 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// serve handles deliveries until the connection or ctx ends, acknowledging
-// each to the gateway once handled.
+// serve handles deliveries until the connection or ctx ends. It never
+// waits for the application: each delivery is acknowledged to the gateway
+// once handled, except a message the receive queue has no room for, which
+// stays unacknowledged so that the gateway keeps it and delivers it again.
 func (c *Client) serve(ctx context.Context, conn Conn) error {
 	for {
 		d, err := conn.Receive(ctx)
 		if err != nil {
 			return err
 		}
-		if !c.handle(ctx, d) {
-			return ctx.Err()
+		if !c.handle(d) {
+			c.deferred.Add(1)
+			continue
 		}
 		if err := conn.Ack(ctx, d.ID); err != nil {
 			return err
@@ -109,9 +112,9 @@ func (c *Client) serve(ctx context.Context, conn Conn) error {
 	}
 }
 
-// handle processes one delivery; false if ctx ended while it waited for the
-// application.
-func (c *Client) handle(ctx context.Context, d gwclient.Delivery) bool {
+// handle processes one delivery. It returns false, having changed nothing,
+// when the delivery carries a message the receive queue has no room for.
+func (c *Client) handle(d gwclient.Delivery) bool {
 	switch {
 	case d.IsAck():
 		id, err := c.cipher.Open(d.Data)
@@ -125,6 +128,9 @@ func (c *Client) handle(ctx context.Context, d gwclient.Delivery) bool {
 		c.mu.Unlock()
 		return true
 	case d.Reply():
+		if !c.inbox.accepting() {
+			return false
+		}
 		// Gateways name the SURB a reply came through, so its keys are one
 		// lookup away; older gateways don't, and then every key set is tried.
 		var msg []byte
@@ -147,7 +153,8 @@ func (c *Client) handle(ctx context.Context, d gwclient.Delivery) bool {
 			c.deps.Logger.Debug("client: reply opens with no keys", "err", err)
 			return true
 		}
-		return c.deliver(ctx, Received{Message: msg, IsReply: true})
+		c.inbox.push(Received{Message: msg, IsReply: true})
+		return true
 	}
 	frag, err := e2e.OpenDelivery(c.deps.Encryption, d.Data)
 	if err != nil {
@@ -156,6 +163,9 @@ func (c *Client) handle(ctx context.Context, d gwclient.Delivery) bool {
 	}
 	if e2e.IsCover(frag) {
 		return true
+	}
+	if !c.inbox.accepting() {
+		return false
 	}
 	now := c.deps.Clock.Now()
 	c.mu.Lock()
@@ -178,14 +188,10 @@ func (c *Client) handle(ctx context.Context, d gwclient.Delivery) bool {
 	if len(surbs) > 0 {
 		r.ReplySURB = surbs[0]
 	}
-	return c.deliver(ctx, r)
+	c.inbox.push(r)
+	return true
 }
 
-func (c *Client) deliver(ctx context.Context, r Received) bool {
-	select {
-	case c.recv <- r:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+// Deferred returns how many deliveries the client has left unacknowledged at
+// its gateway because its receive queue was full (Config.ReceiveBuffer).
+func (c *Client) Deferred() uint64 { return c.deferred.Load() }

@@ -31,7 +31,8 @@
 //     gateway at once: an ack opens with the ack key and settles its fragment
 //     in the ack table; a reply opens with the ReplyStore; anything else is
 //     opened with the encryption key, cover is dropped, and fragments go to
-//     the reassembler, whose complete messages go to Receive().
+//     the reassembler, whose complete messages go to the receive queue and
+//     from there to Receive().
 //
 // Loop-cover ticks build a cover packet to the client itself. Drop-cover
 // ticks (off by default, as in Nym; Config.Cover.DropMean turns them on)
@@ -54,7 +55,13 @@
 // Client.mu guards the queue, the ack table, the outgoing messages, the
 // ReplyStore (and whether it changed since the last save) and the
 // reassembler; Client.connMu guards the current gateway
-// connection. Received messages and failures are delivered on buffered
-// channels; a full Receive() channel makes the connection loop wait, which
-// in turn leaves messages in the gateway's inbox.
+// connection. Failures are delivered on a buffered channel. Received
+// messages go through a receive queue (a fourth goroutine hands them to the
+// Receive() channel), so the connection loop never waits for the
+// application: acks, replies' keys and cover keep being handled while nobody
+// reads. The queue is bounded by Config.ReceiveBuffer bytes; past it the
+// connection loop leaves further messages unacknowledged at the gateway,
+// which keeps them (durably, once its ack timeout passes) and delivers them
+// again (Client.Deferred counts them). Messages in the queue are
+// acknowledged to the gateway already: a crash of the client loses them.
 package client

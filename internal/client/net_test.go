@@ -73,6 +73,8 @@ type netOpts struct {
 	// dialer, if set, is the wire.Dialer of every mix node and gateway
 	// (default wire.TCPDialer).
 	dialer wire.Dialer
+	// gwAckTimeout is the gateways' AckTimeout (default gateway's).
+	gwAckTimeout time.Duration
 }
 
 func startNet(t *testing.T) *testNet {
@@ -119,7 +121,7 @@ func startNetWith(t *testing.T, o netOpts) *testNet {
 		if err != nil {
 			t.Fatal(err)
 		}
-		gw, err = gateway.New(gateway.Config{}, gateway.Deps{Identity: id, Inbox: store, Keys: store, Forward: mix.Send})
+		gw, err = gateway.New(gateway.Config{AckTimeout: o.gwAckTimeout}, gateway.Deps{Identity: id, Inbox: store, Keys: store, Forward: mix.Send})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,6 +173,9 @@ type clientOpts struct {
 	replyTTL time.Duration
 	// ackMaxWait is Config.AckMaxWait.
 	ackMaxWait time.Duration
+	// receiveQueue and receiveBuffer are Config.ReceiveQueue and
+	// Config.ReceiveBuffer.
+	receiveQueue, receiveBuffer int
 }
 
 // clientKeys are what a client keeps across restarts.
@@ -220,15 +225,17 @@ func (tn *testNet) newClientStop(t *testing.T, gw int, o clientOpts) (*client.Cl
 		o.realMean = 5 * time.Millisecond
 	}
 	c, err := client.New(client.Config{
-		Gateway:     gwPub,
-		Cover:       cover.Config{RealMean: o.realMean, LoopMean: 50 * time.Millisecond, DropMean: o.dropMean},
-		HopDelay:    time.Millisecond,
-		AckMargin:   300 * time.Millisecond,
-		BackoffMin:  50 * time.Millisecond,
-		BackoffMax:  500 * time.Millisecond,
-		MaxTries:    o.maxTries,
-		ReplyKeyTTL: o.replyTTL,
-		AckMaxWait:  o.ackMaxWait,
+		Gateway:       gwPub,
+		Cover:         cover.Config{RealMean: o.realMean, LoopMean: 50 * time.Millisecond, DropMean: o.dropMean},
+		HopDelay:      time.Millisecond,
+		AckMargin:     300 * time.Millisecond,
+		BackoffMin:    50 * time.Millisecond,
+		BackoffMax:    500 * time.Millisecond,
+		MaxTries:      o.maxTries,
+		ReplyKeyTTL:   o.replyTTL,
+		AckMaxWait:    o.ackMaxWait,
+		ReceiveQueue:  o.receiveQueue,
+		ReceiveBuffer: o.receiveBuffer,
 	}, client.Deps{
 		Identity: id, Encryption: enc, AckKey: ackKey,
 		Topology: func() *topology.Topology { return tn.top },
