@@ -11,6 +11,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"sync"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/nym-go/nym/internal/address"
 	"github.com/nym-go/nym/internal/base58"
@@ -798,6 +801,26 @@ func BenchmarkReceive(b *testing.B) {
 		h.fake.recv <- msg
 		if _, err := c.Receive(ctx); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestCollector(t *testing.T) {
+	leaktest.Check(t)
+	h := start(t, clientapi.Config{})
+	c := h.dial(t)
+	h.fake.recv <- client.Received{Message: []byte("counted")}
+	if _, err := c.Receive(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(h.srv.Collector())
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{"nym_client_api_connections 1\n", "nym_client_api_received_total 1\n", "nym_client_api_slow_drops_total 0\n"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
 		}
 	}
 }
