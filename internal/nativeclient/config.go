@@ -90,6 +90,11 @@ type APIConfig struct {
 	// IP (the API has no authentication). Port 0 picks a free port at
 	// each run.
 	Listen string `toml:"listen"`
+	// MetricsListen, if set, is the host:port of an HTTP listener serving
+	// Prometheus metrics at /metrics (the API's counters and the Go
+	// runtime's); empty, the default, serves none. Any host is accepted:
+	// the metrics carry counts, no messages or addresses.
+	MetricsListen string `toml:"metrics_listen,omitempty"`
 }
 
 // TrafficConfig tunes the client's traffic (see internal/client and
@@ -211,6 +216,11 @@ func (c *Config) Validate() error {
 	if err := checkListen(c.API.Listen); err != nil {
 		bad("api.listen", "%v", err)
 	}
+	if c.API.MetricsListen != "" {
+		if err := checkHostPort(c.API.MetricsListen); err != nil {
+			bad("api.metrics_listen", "%v", err)
+		}
+	}
 	t := &c.Traffic
 	if t.RealMean == 0 {
 		t.RealMean = DefaultRealMean
@@ -269,6 +279,19 @@ func checkListen(s string) error {
 	ip, err := netip.ParseAddr(host)
 	if err != nil || !ip.IsLoopback() {
 		return fmt.Errorf("%q is not on a loopback address (the local API has no authentication)", s)
+	}
+	return nil
+}
+
+// checkHostPort checks a listen address: host:port with a port in
+// 0..65535.
+func checkHostPort(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", s)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("%q has no valid port", s)
 	}
 	return nil
 }

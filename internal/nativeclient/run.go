@@ -10,10 +10,15 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/nym-go/nym/internal/clientapi"
 	"github.com/nym-go/nym/internal/clock"
@@ -30,6 +35,9 @@ type RunOptions struct {
 	ID string
 	// Port, if not 0, overrides the port of api.listen.
 	Port int
+	// Metrics, if set, overrides api.metrics_listen: the host:port where
+	// /metrics is served.
+	Metrics string
 	// Stdout receives the banner: the address and the API's URL.
 	Stdout io.Writer
 	// Logger is the client's logger; nil discards logs.
@@ -46,6 +54,9 @@ type Addrs struct {
 	API net.Addr
 	// Address is the client's mixnet address (text form).
 	Address string
+	// Metrics is the bound address of the /metrics listener, or nil when
+	// metrics are off.
+	Metrics net.Addr
 }
 
 // URL returns the websocket URL of the local API.
@@ -80,6 +91,11 @@ func Run(ctx context.Context, opts RunOptions) error {
 	}
 	if opts.Port < 0 || opts.Port > 65535 {
 		return fmt.Errorf("--port %d is outside 0..65535", opts.Port)
+	}
+	if opts.Metrics != "" {
+		if err := checkHostPort(opts.Metrics); err != nil {
+			return fmt.Errorf("--metrics: %w", err)
+		}
 	}
 	dir, err := clientDir(opts.Home, opts.ID)
 	if err != nil {
@@ -116,8 +132,23 @@ func Run(ctx context.Context, opts RunOptions) error {
 		return err
 	}
 	addrs := Addrs{API: ln.Addr(), Address: core.Address().String()}
+	metricsAddr := cfg.API.MetricsListen
+	if opts.Metrics != "" {
+		metricsAddr = opts.Metrics
+	}
+	var mln net.Listener
+	if metricsAddr != "" {
+		if mln, err = net.Listen("tcp", metricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		addrs.Metrics = mln.Addr()
+	}
 	fmt.Fprintf(out(opts.Stdout), "nym-client %q\n  address:   %s\n  local API: %s\n  gateway:   %s\n  directory: %s\n",
 		cfg.ID, addrs.Address, addrs.URL(), cfg.Gateway.Identity, cfg.Directory.URL)
+	if mln != nil {
+		fmt.Fprintf(out(opts.Stdout), "  metrics:   http://%s/metrics\n", mln.Addr())
+	}
 	if opts.Ready != nil {
 		opts.Ready(addrs)
 	}
@@ -125,6 +156,9 @@ func Run(ctx context.Context, opts RunOptions) error {
 	g := newGroup(ctx)
 	c.start(g)
 	g.Go("api", api.Run)
+	if mln != nil {
+		g.Go("metrics", func(ctx context.Context) error { return serveMetrics(ctx, mln, api, log) })
+	}
 	log.Info("nym-client running", "address", addrs.Address, "api", addrs.URL())
 	err = g.Wait(ShutdownTimeout)
 	log.Info("nym-client stopped", "error", err)
@@ -175,4 +209,26 @@ func (g *group) Wait(timeout time.Duration) error {
 		return fmt.Errorf("shutdown did not finish within %v", timeout)
 	}
 	return g.err
+}
+
+// serveMetrics serves Prometheus metrics at /metrics on ln until ctx ends:
+// the local API's counters and the Go runtime's and process's. (The client
+// core has no counters to export yet.)
+func serveMetrics(ctx context.Context, ln net.Listener, api *clientapi.Server, log *slog.Logger) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(api.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics")
+	select {
+	case <-ctx.Done():
+		srv.Close()
+		<-served
+		return nil
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	}
 }
