@@ -61,6 +61,7 @@ func cmdRun(ctx context.Context, args []string, s stdio) int {
 	var level, format string
 	fs.StringVar(&o.ID, "id", "", "client id (required)")
 	fs.IntVar(&o.Port, "port", 0, "port of the local API on 127.0.0.1 (default: api.listen in the config, 1977 after init)")
+	fs.StringVar(&o.Metrics, "metrics", "", "host:port to serve Prometheus metrics at /metrics, e.g. 127.0.0.1:9101 (default: api.metrics_listen in the config; empty = off)")
 	fs.BoolVar(&check, "check-config", false, "only validate the config strictly (unknown keys are errors) and the keys; exit 0 if valid, 1 if not")
 	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&format, "log-format", logging.FormatText, "log format: text or json")
@@ -92,18 +93,29 @@ func cmdRun(ctx context.Context, args []string, s stdio) int {
 	return 0
 }
 
-// apiFlags adds --host and --port and returns the API URL they make.
-func apiFlags(fs *flag.FlagSet) func() string {
+// apiFlags adds --host, --port and --max-message and returns the API URL
+// they make and the message limit.
+func apiFlags(fs *flag.FlagSet) (url func() string, maxMessage *int) {
 	host := fs.String("host", "127.0.0.1", "host of the running client's local API")
 	port := fs.Int("port", nativeclient.DefaultAPIPort, "port of the running client's local API")
-	return func() string { return "ws://" + net.JoinHostPort(*host, strconv.Itoa(*port)) }
+	maxMessage = fs.Int("max-message", clientapi.DefaultMaxMessage, "largest message in bytes, as the client's traffic.max_message (at most 1 GiB)")
+	return func() string { return "ws://" + net.JoinHostPort(*host, strconv.Itoa(*port)) }, maxMessage
+}
+
+// checkMaxMessage checks --max-message.
+func checkMaxMessage(n int) error {
+	if n < 1 || n > nativeclient.MaxMaxMessage {
+		return fmt.Errorf("--max-message %d is outside 1..%d", n, nativeclient.MaxMaxMessage)
+	}
+	return nil
 }
 
 func cmdSend(ctx context.Context, args []string, s stdio) int {
 	fs := newFlags("send", " [MESSAGE | -]", "Sends MESSAGE (or standard input, with - or no MESSAGE) to --to through the local API of a\n"+
 		"running client. It exits once the client has queued the message, with status 1 and the client's\n"+
-		"error if it refused it (a bad address, a message too large, no usable topology).")
-	url := apiFlags(fs)
+		"error if it refused it (a bad address, a message too large, no usable topology). Its connection\n"+
+		"is send-only (?receive=false): messages the client receives meanwhile stay for its listeners.")
+	url, maxMessage := apiFlags(fs)
 	var to string
 	var withSURB bool
 	fs.StringVar(&to, "to", "", "recipient address identity.encryption@gateway (required)")
@@ -114,20 +126,24 @@ func cmdSend(ctx context.Context, args []string, s stdio) int {
 	if to == "" {
 		return usageError(s, "send", "--to is required")
 	}
+	if err := checkMaxMessage(*maxMessage); err != nil {
+		return usageError(s, "send", err.Error())
+	}
 	var msg []byte
 	if fs.NArg() == 1 && fs.Arg(0) != "-" {
 		msg = []byte(fs.Arg(0))
 	} else {
-		b, err := io.ReadAll(io.LimitReader(s.in, clientapi.DefaultMaxMessage+1))
+		b, err := io.ReadAll(io.LimitReader(s.in, int64(*maxMessage)+1))
 		if err != nil {
 			return failed(s, "send", fmt.Errorf("read standard input: %w", err))
 		}
-		if len(b) > clientapi.DefaultMaxMessage {
-			return failed(s, "send", fmt.Errorf("standard input is larger than %d bytes", clientapi.DefaultMaxMessage))
+		if len(b) > *maxMessage {
+			return failed(s, "send", fmt.Errorf("standard input is larger than %d bytes (--max-message)", *maxMessage))
 		}
 		msg = b
 	}
-	c, err := clientapi.Dial(ctx, url())
+	// Send-only: the client's received messages stay for its listeners.
+	c, err := clientapi.DialWith(ctx, url(), clientapi.DialOptions{MaxMessage: *maxMessage, SendOnly: true})
 	if err != nil {
 		return failed(s, "send", err)
 	}
@@ -151,11 +167,14 @@ func cmdListen(ctx context.Context, args []string, s stdio) int {
 		`{"message": text} when the message is valid UTF-8, else {"messageBase64": ...}, plus`+"\n"+
 		`"replySurb": base58 when the sender attached a reply SURB. Failure reports of sent messages`+"\n"+
 		"go to standard error. It exits 1 if the client goes away.")
-	url := apiFlags(fs)
+	url, maxMessage := apiFlags(fs)
 	if code, ok := parse(fs, args, 0, s); !ok {
 		return code
 	}
-	c, err := clientapi.Dial(ctx, url())
+	if err := checkMaxMessage(*maxMessage); err != nil {
+		return usageError(s, "listen", err.Error())
+	}
+	c, err := clientapi.DialWith(ctx, url(), clientapi.DialOptions{MaxMessage: *maxMessage})
 	if err != nil {
 		return failed(s, "listen", err)
 	}

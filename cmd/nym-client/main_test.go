@@ -8,6 +8,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,9 +43,9 @@ func TestHelp(t *testing.T) {
 	}
 	flags := map[string][]string{
 		"init":    {"-id", "-gateway", "-gateway-url", "-directory", "-port", "-force", "-home"},
-		"run":     {"-id", "-port", "-check-config", "-log-level", "-log-format", "-home"},
-		"send":    {"-host", "-port", "-to", "-reply-surb"},
-		"listen":  {"-host", "-port"},
+		"run":     {"-id", "-port", "-metrics", "-check-config", "-log-level", "-log-format", "-home"},
+		"send":    {"-host", "-port", "-to", "-reply-surb", "-max-message"},
+		"listen":  {"-host", "-port", "-max-message"},
 		"address": {"-id", "-home"},
 	}
 	if len(flags) != len(commands) {
@@ -66,11 +68,28 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{}, {"frobnicate"}, {"init"}, {"run"}, {"address"}, {"send", "hi"}, {"send", "--to", "x", "a", "b"},
 		{"run", "--id", "a", "--port", "70000"}, {"run", "--id", "a", "--log-format", "xml"}, {"listen", "extra"},
-		{"init", "--id", "a", "--port", "x"},
+		{"init", "--id", "a", "--port", "x"}, {"send", "--to", "x", "--max-message", "0", "hi"},
+		{"listen", "--max-message", "2000000000"},
 	} {
 		if code, _, _ := nymClient(ctx, "", args...); code != 2 {
 			t.Errorf("%q exited %d, want 2", args, code)
 		}
+	}
+}
+
+// TestSendMaxMessage: --max-message bounds standard input (checked before
+// connecting).
+func TestSendMaxMessage(t *testing.T) {
+	ctx := context.Background()
+	code, _, errs := nymClient(ctx, strings.Repeat("x", 11), "send", "--port", "1", "--to", "x", "--max-message", "10", "-")
+	if code != 1 || !strings.Contains(errs, "larger than 10 bytes") {
+		t.Fatalf("11 bytes with --max-message 10: %d %q", code, errs)
+	}
+	// Within the limit it goes on to connect (and fails: nothing listens on
+	// port 1).
+	code, _, errs = nymClient(ctx, strings.Repeat("x", 10), "send", "--port", "1", "--to", "x", "--max-message", "10", "-")
+	if code != 1 || !strings.Contains(errs, "dial") {
+		t.Fatalf("10 bytes with --max-message 10: %d %q", code, errs)
 	}
 }
 
@@ -142,10 +161,12 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("check-config: %d %s %s", code, out, errs)
 	}
 
-	aliceOut, aliceErr, stopAlice := background(t, "run", "--home", root, "--id", "alice", "--log-format", "json")
+	aliceOut, aliceErr, stopAlice := background(t, "run", "--home", root, "--id", "alice", "--log-format", "json", "--metrics", "127.0.0.1:0")
 	bobOut, _, stopBob := background(t, "run", "--home", root, "--id", "bob")
 	waitFor(t, aliceOut, "ws://127.0.0.1:"+ports["alice"], 10*time.Second)
 	waitFor(t, aliceOut, alice, time.Second)
+	waitFor(t, aliceOut, "metrics:   http://127.0.0.1:", time.Second)
+	metricsURL := strings.Fields(aliceOut.String()[strings.Index(aliceOut.String(), "metrics:   ")+len("metrics:"):])[0]
 	waitFor(t, bobOut, "ws://127.0.0.1:"+ports["bob"], 10*time.Second)
 
 	listenOut, listenErr, stopListen := background(t, "listen", "--port", ports["alice"])
@@ -197,6 +218,16 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if !strings.HasPrefix(strings.TrimSpace(listenOut.String()), `{"message":"hello alice"}`) {
 		t.Errorf("listen output is not the documented JSON:\n%s", listenOut.String())
+	}
+	// alice's /metrics counts what listen got, and its one connection.
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "nym_client_api_connections 1\n") || !strings.Contains(string(body), "nym_client_api_received_total ") {
+		t.Errorf("alice's %s:\n%.1500s", metricsURL, body)
 	}
 
 	// The client's refusal reaches send's exit status and stderr.
