@@ -18,6 +18,7 @@ import (
 	"github.com/nym-go/nym/internal/address"
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/clock"
+	"github.com/nym-go/nym/internal/e2e"
 	"github.com/nym-go/nym/internal/socks5"
 	"github.com/nym-go/nym/internal/streams"
 )
@@ -123,6 +124,12 @@ func NewProxy(cfg ProxyConfig, deps ProxyDeps) (*Proxy, error) {
 	s, err := streams.New(sc, streams.Deps{
 		Send: func(ctx context.Context, msg []byte, surbs int) error {
 			_, err := deps.Backend.SendWithSURBs(ctx, provider, msg, surbs)
+			if errors.Is(err, e2e.ErrStoreFull) && surbs > 0 {
+				// The frames matter more than the SURBs: send them alone
+				// (the exit asks again; keys free up as replies arrive).
+				p.log.Warn("reply key store full: message sent without SURBs", "surbs", surbs)
+				_, err = deps.Backend.SendWithSURBs(ctx, provider, msg, 0)
+			}
 			return err
 		},
 		Clock:  deps.Clock,

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+// Command nym-socks5-client is a SOCKS5 proxy whose connections go through
+// the mixnet to an exit gateway's network requester (the provider).
+// "nym-socks5-client init" creates a client and registers it with a
+// gateway; "nym-socks5-client run" serves SOCKS5 on 127.0.0.1 (port 1080 by
+// default). The work is done by internal/socks5client; this command only
+// parses flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nym-go/nym/internal/logging"
+	"github.com/nym-go/nym/internal/nativeclient"
+	"github.com/nym-go/nym/internal/socks5client"
+)
+
+type stdio struct{ out, err io.Writer }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], stdio{os.Stdout, os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches args and returns the exit code: 0 on success, 1 on
+// failure, 2 on bad usage.
+func run(ctx context.Context, args []string, s stdio) int {
+	if len(args) == 0 {
+		usage(s.err)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(s.out)
+		return 0
+	case "init":
+		return cmdInit(ctx, args[1:], s)
+	case "run":
+		return cmdRun(ctx, args[1:], s)
+	}
+	fmt.Fprintf(s.err, "nym-socks5-client: unknown command %q\n\n", args[0])
+	usage(s.err)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: nym-socks5-client <command> [flags]\n\nCommands:\n"+
+		"  init     create a SOCKS5 client's keys and config and register it with a gateway\n"+
+		"  run      run the SOCKS5 proxy (or check its config with --check-config)\n\n"+
+		"Run \"nym-socks5-client <command> --help\" for a command's flags.\n"+
+		"Files live under $NYM_HOME/socks5-clients/<id>/ ($NYM_HOME defaults to ~/.nym).\n")
+}
+
+func newFlags(name, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet("nym-socks5-client "+name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: nym-socks5-client %s [flags]\n\n%s\n\nFlags (write them -flag or --flag):\n", name, about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse returns false, with the exit code, when the command should stop:
+// 0 after --help, 2 after a usage error.
+func parse(fs *flag.FlagSet, args []string, s stdio) (int, bool) {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(s.out)
+		fs.Usage()
+		return 0, false
+	case err != nil:
+		fmt.Fprintf(s.err, "%s: %v\n", fs.Name(), err)
+		fs.SetOutput(s.err)
+		fs.Usage()
+		return 2, false
+	}
+	return 0, true
+}
+
+func usageError(s stdio, name, msg string) int {
+	fmt.Fprintf(s.err, "nym-socks5-client %s: %s\n", name, msg)
+	return 2
+}
+
+func failed(s stdio, name string, err error) int {
+	fmt.Fprintf(s.err, "nym-socks5-client %s: %v\n", name, err)
+	return 1
+}
+
+func homeFlag(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "home", "", "root of the client files (default $NYM_HOME, or ~/.nym when unset)")
+}
+
+func cmdInit(ctx context.Context, args []string, s stdio) int {
+	fs := newFlags("init", "Creates a SOCKS5 client under $NYM_HOME/socks5-clients/<id>/: keys/ (as nym-client's), a\n"+
+		"registration with a gateway, the topology cache and config/config.toml, whose [socks5] section names\n"+
+		"the provider (the exit gateway's network requester address). An existing id is refused unless\n"+
+		"--force, which registers again and rewrites the config but keeps the keys.")
+	var o socks5client.InitOptions
+	fs.StringVar(&o.ID, "id", "", "client id: the directory name under $NYM_HOME/socks5-clients/ (required)")
+	fs.StringVar(&o.Provider, "provider", "", "address of the exit gateway's network requester, identity.encryption@gateway (required)")
+	fs.StringVar(&o.Gateway, "gateway", "", "base58 identity key of the gateway to register with (default: one picked at random from the directory)")
+	fs.StringVar(&o.GatewayURL, "gateway-url", "", "ws:// URL of the gateway's client websocket, overriding the one in the directory")
+	fs.StringVar(&o.Directory, "directory", nativeclient.DefaultDirectory, "base URL of the directory the topology comes from")
+	fs.IntVar(&o.Port, "port", socks5client.DefaultPort, "port of the SOCKS5 listener on 127.0.0.1; 0 picks a free port at each run")
+	fs.BoolVar(&o.Force, "force", false, "re-initialise an existing id (keys are kept, never replaced)")
+	homeFlag(fs, &o.Home)
+	if code, ok := parse(fs, args, s); !ok {
+		return code
+	}
+	switch {
+	case o.ID == "":
+		return usageError(s, "init", "--id is required")
+	case o.Provider == "":
+		return usageError(s, "init", "--provider is required")
+	case o.Port < 0 || o.Port > 65535:
+		return usageError(s, "init", fmt.Sprintf("--port %d is outside 0..65535", o.Port))
+	}
+	o.Stdout = s.out
+	if _, _, err := socks5client.Init(ctx, o); err != nil {
+		return failed(s, "init", err)
+	}
+	return 0
+}
+
+func cmdRun(ctx context.Context, args []string, s stdio) int {
+	fs := newFlags("run", "Runs the SOCKS5 client initialised with --id until SIGINT or SIGTERM, then stops within 5 s.\n"+
+		"It serves SOCKS5 (RFC 1928: no authentication, CONNECT to IPv4, IPv6 and domain names) on\n"+
+		"127.0.0.1 and carries each connection through the mixnet to the provider, for example\n"+
+		"curl --socks5-hostname 127.0.0.1:1080 http://example.com/. A host the exit refuses gets SOCKS\n"+
+		"reply 0x02, no answer in time 0x04.")
+	var o socks5client.RunOptions
+	var check bool
+	var level, format string
+	fs.StringVar(&o.ID, "id", "", "client id (required)")
+	fs.IntVar(&o.Port, "port", 0, "port of the SOCKS5 listener on 127.0.0.1 (default: api.listen in the config, 1080 after init)")
+	fs.BoolVar(&check, "check-config", false, "only validate the config strictly (unknown keys are errors) and the keys; exit 0 if valid, 1 if not")
+	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&format, "log-format", logging.FormatText, "log format: text or json")
+	homeFlag(fs, &o.Home)
+	if code, ok := parse(fs, args, s); !ok {
+		return code
+	}
+	if o.ID == "" {
+		return usageError(s, "run", "--id is required")
+	}
+	if o.Port < 0 || o.Port > 65535 {
+		return usageError(s, "run", fmt.Sprintf("--port %d is outside 0..65535", o.Port))
+	}
+	if check {
+		if err := socks5client.CheckConfig(o); err != nil {
+			return failed(s, "run --check-config", err)
+		}
+		fmt.Fprintf(s.out, "config and keys of SOCKS5 client %q are valid\n", o.ID)
+		return 0
+	}
+	log, err := logging.New(s.err, level, format)
+	if err != nil {
+		return usageError(s, "run", err.Error())
+	}
+	o.Stdout, o.Logger = s.out, log
+	if err := socks5client.Run(ctx, o); err != nil {
+		return failed(s, "run", err)
+	}
+	return 0
+}

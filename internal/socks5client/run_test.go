@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package socks5client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nym-go/nym/internal/client"
+	"github.com/nym-go/nym/internal/home"
+	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/nativeclient"
+	"github.com/nym-go/nym/internal/nativeclient/nettest"
+	"github.com/nym-go/nym/internal/socks5"
+	"github.com/nym-go/nym/internal/sphinx"
+	"github.com/nym-go/nym/internal/streams"
+)
+
+var testLog = func() *slog.Logger {
+	if os.Getenv("SOCKS_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}()
+
+// fast is the traffic of the test clients: no mixing delay, quick streams.
+var fast = nativeclient.TrafficConfig{HopDelay: nativeclient.NoHopDelay, RealMean: 5 * time.Millisecond, LoopMean: -1}
+
+// testExit is a minimal network requester on a real client core: one
+// exit session per session id, SURBs kept in a queue, replies through them.
+type testExit struct {
+	core *client.Client
+	mu   sync.Mutex
+	sess map[[16]byte]*exitSession
+	wg   sync.WaitGroup
+}
+
+type exitSession struct {
+	s     *streams.Session
+	mu    sync.Mutex
+	surbs []*sphinx.SURB
+}
+
+func (e *testExit) run(ctx context.Context, t *testing.T) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-e.core.Receive():
+			id, err := streams.SessionIDOf(m.Message)
+			if err != nil || len(m.ReplySURBs) == 0 && e.sess[id] == nil {
+				continue
+			}
+			e.mu.Lock()
+			es := e.sess[id]
+			if es == nil {
+				es = &exitSession{}
+				s, err := streams.New(streams.Config{Role: streams.Exit, SessionID: id, MaxMessage: client.ReplyCapacity(m.ReplySURBs[0])},
+					streams.Deps{Send: func(ctx context.Context, msg []byte, _ int) error {
+						es.mu.Lock()
+						surb := es.surbs[0]
+						es.surbs = es.surbs[1:]
+						es.mu.Unlock()
+						return e.core.Reply(ctx, surb, msg)
+					}, Accept: func(st *streams.Stream, target string) { e.accept(ctx, st, target) }})
+				if err != nil {
+					t.Error(err)
+					e.mu.Unlock()
+					return
+				}
+				es.s = s
+				e.sess[id] = es
+				e.wg.Go(func() { s.Run(ctx) })
+			}
+			e.mu.Unlock()
+			es.mu.Lock()
+			es.surbs = append(es.surbs, m.ReplySURBs...)
+			es.mu.Unlock()
+			es.s.AddCredits(len(m.ReplySURBs))
+			if err := es.s.Handle(m.Message); err != nil {
+				t.Logf("exit: %v", err)
+			}
+		}
+	}
+}
+
+func (e *testExit) accept(ctx context.Context, st *streams.Stream, target string) {
+	if strings.HasPrefix(target, "blocked.example:") {
+		st.Refuse("not on the allow-list")
+		return
+	}
+	e.wg.Go(func() {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "tcp", target)
+		if err != nil {
+			st.Refuse(err.Error())
+			return
+		}
+		st.Accept()
+		socks5.Relay(c, st)
+		st.Close()
+	})
+}
+
+// TestInitRunThroughMixnet: init and run a SOCKS5 client on a real
+// in-process mixnet whose provider is a test exit on another client;
+// fetch a page, run parallel fetches, get a refusal, restart. (20
+// concurrent streams run over the in-process exit in proxy_test.go.)
+func TestInitRunThroughMixnet(t *testing.T) {
+	leaktest.Check(t)
+	if testing.Short() {
+		t.Skip("starts a mixnet")
+	}
+	root := t.TempDir()
+	mix := nettest.Start(t, root, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	// The exit: a native client's files, a core, the test requester.
+	exitDir, err := home.For(root, home.Client, "exit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecfg, exitAddr, err := nativeclient.Init(ctx, nativeclient.InitOptions{Home: root, ID: "exit", Directory: mix.DirectoryURL, Gateway: mix.Gateways[0], Traffic: fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, err := nativeclient.NewCore(ctx, nativeclient.CoreOptions{Dir: exitDir, Config: ecfg, Logger: testLog.With("side", "exit")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exit := &testExit{core: core.Client, sess: map[[16]byte]*exitSession{}}
+	var wg sync.WaitGroup
+	wg.Go(func() { core.Run(ctx) })
+	wg.Go(func() { exit.run(ctx, t) })
+	defer func() { cancel(); wg.Wait(); exit.wg.Wait() }()
+
+	// init: a bad provider is refused, a second init needs --force.
+	if _, _, err := Init(ctx, InitOptions{Home: root, ID: "s", Provider: "nope", Directory: mix.DirectoryURL}); err == nil {
+		t.Fatal("init accepted a bad provider")
+	}
+	var out bytes.Buffer
+	if _, _, err := Init(ctx, InitOptions{Home: root, ID: "s", Provider: exitAddr.String(), Directory: mix.DirectoryURL,
+		Gateway: mix.Gateways[0], Traffic: fast, Stdout: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "nym-socks5-client run --id s") {
+		t.Errorf("init output: %s", out.String())
+	}
+	if _, _, err := Init(ctx, InitOptions{Home: root, ID: "s", Provider: exitAddr.String(), Directory: mix.DirectoryURL}); !errors.Is(err, nativeclient.ErrExists) {
+		t.Errorf("second init = %v, want ErrExists", err)
+	}
+	dir, _ := home.For(root, home.Socks5Client, "s")
+	text, err := os.ReadFile(dir.Config())
+	if err != nil || !strings.Contains(string(text), "[socks5]") || !strings.Contains(string(text), exitAddr.String()) {
+		t.Fatalf("config: %v\n%s", err, text)
+	}
+	if err := CheckConfig(RunOptions{Home: root, ID: "s"}); err != nil {
+		t.Errorf("CheckConfig: %v", err)
+	}
+
+	srv := httpServer(t)
+	for round := range 2 { // the second run starts from the same files
+		rctx, rcancel := context.WithCancel(ctx)
+		ready := make(chan Addrs, 1)
+		done := make(chan error, 1)
+		go func() {
+			done <- Run(rctx, RunOptions{Home: root, ID: "s", Port: nettest.FreePort(t), Logger: testLog, Ready: func(a Addrs) { ready <- a }})
+		}()
+		var a Addrs
+		select {
+		case a = <-ready:
+		case err := <-done:
+			rcancel()
+			t.Fatalf("Run: %v", err)
+		}
+		hc := httpVia(a.SOCKS.String())
+		if got := get(t, hc, srv.URL+"/first?n=50000"); !bytes.Equal(got, body(50000, "/first")) {
+			t.Errorf("round %d: fetched %d bytes, want 50000 identical", round, len(got))
+		}
+		if round == 0 {
+			var fw sync.WaitGroup
+			for i := range 5 {
+				fw.Go(func() {
+					path := fmt.Sprintf("/p%d", i)
+					if got := get(t, hc, srv.URL+path+"?n=5000"); !bytes.Equal(got, body(5000, path)) {
+						t.Errorf("parallel fetch %d: %d bytes", i, len(got))
+					}
+				})
+			}
+			fw.Wait()
+			dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
+			_, err := socksDial(dctx, a.SOCKS.String(), "blocked.example:443")
+			dcancel()
+			var se *socks5.Error
+			if !errors.As(err, &se) || se.Code != socks5.ReplyNotAllowed {
+				t.Errorf("blocked host: %v, want SOCKS 0x02", err)
+			}
+		}
+		rcancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run round %d: %v", round, err)
+		}
+	}
+}
