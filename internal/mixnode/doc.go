@@ -117,6 +117,14 @@
 // whoever drops them or after the forwarder has written them, so the steady
 // state allocates nothing per packet.
 //
+// # Fault injection (tests only)
+//
+// Node.SetFault makes the node drop every packet it would forward, counted
+// as DropFault, until it is switched off: the network monitor's tests use
+// it to make a mix fail on purpose. Nothing in the package switches it on;
+// nym-node does so only through its debug API, which exists only when the
+// node's config has [debug] fault_injection = true (internal/node).
+//
 // # Shutdown
 //
 // When Run's context is cancelled the node closes its listener and inbound

@@ -88,6 +88,9 @@ func (fs *forwarders) drain() int {
 // It never blocks; on failure it returns the drop reason and an error, and
 // the caller still owns pk.
 func (fs *forwarders) enqueue(pk *packet) (reason, error) {
+	if fs.n.fault.Load() {
+		return rFault, ErrFault
+	}
 	if !fs.n.pool.hold(pk) {
 		return rQueueFull, fmt.Errorf("%w: MaxHeldBytes reached", ErrQueueFull)
 	}

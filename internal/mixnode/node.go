@@ -65,6 +65,7 @@ type Node struct {
 	fwds     forwarders
 	ctr      counters
 	started  atomic.Bool
+	fault    atomic.Bool // SetFault: drop every packet to be forwarded
 }
 
 // New returns a Node; it starts nothing until Run. It fills defaults into

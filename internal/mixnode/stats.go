@@ -38,6 +38,9 @@ const (
 	// DropTooManyHops: the packet's next hop is new and
 	// Config.MaxForwarders next hops already have a forwarder.
 	DropTooManyHops DropReason = "too_many_hops"
+	// DropFault: the test-only fault switch (Node.SetFault) is on and
+	// the packet was to be forwarded.
+	DropFault DropReason = "fault"
 )
 
 // reason indexes the drop counters.
@@ -54,6 +57,7 @@ const (
 	rShutdown
 	rBadNextHop
 	rTooManyHops
+	rFault
 	numReasons
 )
 
@@ -68,6 +72,7 @@ var reasonNames = [numReasons]DropReason{
 	rShutdown:    DropShutdown,
 	rBadNextHop:  DropBadNextHop,
 	rTooManyHops: DropTooManyHops,
+	rFault:       DropFault,
 }
 
 // Stats counts what a Node did since New. Counters are cumulative; Queued
