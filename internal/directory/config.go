@@ -33,12 +33,13 @@ const (
 	DefaultWSPingInterval    = 30 * time.Second
 	DefaultShutdownTimeout   = 10 * time.Second
 	DefaultReliabilityMaxAge = 5 * time.Minute
+	DefaultMaxConnsPerIP     = 256
+	DefaultReadHeaderTimeout = 5 * time.Second
 	MaxBodyBytes             = 64 << 10
 	maxWSFrameBytes          = 64 << 10
 	maxWSReadBytes           = 4 << 10
 	wsWriteTimeout           = 10 * time.Second
 	wsCloseGrace             = time.Second
-	defaultReadHeaderTimeout = 5 * time.Second
 )
 
 // Config holds the directory's settings. The zero value of every field
@@ -110,6 +111,19 @@ type Config struct {
 	// put in the topology (default 5 min, a few monitor intervals). Older
 	// scores are still served by GET /api/status/reliability, marked stale.
 	ReliabilityMaxAge time.Duration
+	// MaxConnsPerIP caps the TCP connections open at once from one remote
+	// IP (default 256; negative: no cap). A connection beyond it is closed
+	// as soon as it is accepted and counted
+	// (nym_directory_refused_connections_total). Loopback peers are
+	// exempt unless LimitLoopback is set, since a local network runs every
+	// node on 127.0.0.1.
+	MaxConnsPerIP int
+	LimitLoopback bool
+	// ReadHeaderTimeout is how long a request's headers may take to
+	// arrive (default 5 s): a new connection that sends nothing or
+	// dribbles its headers (slowloris) is closed after it. Idle keep-alive
+	// connections are closed after 2 minutes.
+	ReadHeaderTimeout time.Duration
 }
 
 // Deps holds what the server gets from its environment.
@@ -158,6 +172,8 @@ func (c Config) withDefaults() (Config, error) {
 	setDur(&c.WSPingInterval, DefaultWSPingInterval)
 	setDur(&c.ShutdownTimeout, DefaultShutdownTimeout)
 	setDur(&c.ReliabilityMaxAge, DefaultReliabilityMaxAge)
+	setInt(&c.MaxConnsPerIP, DefaultMaxConnsPerIP)
+	setDur(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 
 	var errs []error
 	positive := func(name string, ok bool) {
@@ -180,6 +196,7 @@ func (c Config) withDefaults() (Config, error) {
 	positive("WSPingInterval", c.WSPingInterval > 0)
 	positive("ShutdownTimeout", c.ShutdownTimeout > 0)
 	positive("ReliabilityMaxAge", c.ReliabilityMaxAge > 0)
+	positive("ReadHeaderTimeout", c.ReadHeaderTimeout > 0)
 	for i, k := range c.MonitorKeys {
 		if len(k) != ed25519.PublicKeySize {
 			errs = append(errs, fmt.Errorf("directory config: MonitorKeys[%d] is %d bytes, not an Ed25519 public key", i, len(k)))

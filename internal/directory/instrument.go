@@ -122,6 +122,10 @@ func newInstruments(s *Server) *instruments {
 			_, b := s.store.counts(s.now())
 			return float64(b)
 		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "nym_directory_refused_connections_total",
+			Help: "Connections closed at once because their remote IP had MaxConnsPerIP open.",
+		}, func() float64 { return float64(s.RefusedConns()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "nym_directory_ws_subscribers",
 			Help: "Connected websocket subscribers.",

@@ -29,6 +29,7 @@ import (
 
 	"github.com/nym-go/nym/internal/dashboard"
 	"github.com/nym-go/nym/internal/dirapi"
+	"github.com/nym-go/nym/internal/wire"
 )
 
 // Server is a directory server. Build it with New, then either serve its
@@ -47,6 +48,17 @@ type Server struct {
 	handler http.Handler
 	routes  []Route
 	served  atomic.Bool
+
+	refusedConns atomic.Pointer[wire.LimitListener] // Serve's listener, when limited
+}
+
+// RefusedConns is how many connections Serve closed at once because their
+// remote IP had Config.MaxConnsPerIP open.
+func (s *Server) RefusedConns() uint64 {
+	if l := s.refusedConns.Load(); l != nil {
+		return l.Refused()
+	}
+	return 0
 }
 
 // Route describes one route the server serves.
@@ -172,9 +184,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 		return errors.New("directory: Serve called twice")
 	}
+	if s.cfg.MaxConnsPerIP > 0 {
+		lim := wire.NewLimitListener(ln, wire.LimitConfig{MaxPerIP: s.cfg.MaxConnsPerIP, LimitLoopback: s.cfg.LimitLoopback})
+		s.refusedConns.Store(lim)
+		ln = lim
+	}
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: defaultReadHeaderTimeout,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
