@@ -22,6 +22,9 @@ const (
 	MaxTargetLen = 300
 	// MaxReasonLen bounds the reason of a refusal or a reset.
 	MaxReasonLen = 255
+	// MaxSACK bounds an Ack's selective-acknowledgement bitmap: it covers
+	// the 8·MaxSACK sequence numbers after the cumulative one.
+	MaxSACK = 128
 	// MaxWant bounds a Want frame's count (client.MaxSURBsPerMessage).
 	MaxWant = 1000
 )
@@ -39,7 +42,7 @@ const (
 	KindFin        Kind = 4 // half-close: the sender writes no more; empty body
 	KindClose      Kind = 5 // the sender is done with the stream; empty body
 	KindReset      Kind = 6 // unordered abort; body = reason
-	KindAck        Kind = 7 // unordered; seq = next expected seq; body = bytes read u64
+	KindAck        Kind = 7 // unordered; seq = next expected seq; body = bytes read u64 ‖ sack bitmap (0..MaxSACK bytes)
 	KindWant       Kind = 8 // exit→client, stream 0; seq = SURBs wanted; empty body
 )
 
@@ -188,8 +191,8 @@ func check(f Frame) error {
 			return errors.New("reason too long")
 		}
 	case KindAck:
-		if len(f.Body) != 8 {
-			return errors.New("body must be 8 bytes")
+		if len(f.Body) < 8 || len(f.Body) > 8+MaxSACK {
+			return fmt.Errorf("body must be 8 to %d bytes", 8+MaxSACK)
 		}
 	default:
 		return errors.New("unknown kind")

@@ -70,6 +70,7 @@ func TestDecodeRejects(t *testing.T) {
 		"empty data":     frame(Frame{Kind: KindData, Stream: 1, Seq: 1}),
 		"fin body":       frame(Frame{Kind: KindFin, Stream: 1, Seq: 1, Body: []byte("x")}),
 		"ack short":      frame(Frame{Kind: KindAck, Stream: 1, Body: []byte{1}}),
+		"ack long":       frame(Frame{Kind: KindAck, Stream: 1, Body: make([]byte, 8+MaxSACK+1)}),
 		"want zero":      frame(Frame{Kind: KindWant}),
 		"want too many":  frame(Frame{Kind: KindWant, Seq: MaxWant + 1}),
 		"want stream":    frame(Frame{Kind: KindWant, Stream: 1, Seq: 1}),

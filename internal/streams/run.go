@@ -299,7 +299,7 @@ func later(a, b time.Time) time.Time {
 }
 
 func (s *Session) ackItem(st *Stream) item {
-	return item{f: Frame{Kind: KindAck, Stream: st.id, Seq: st.recvNext, Body: appendU64(nil, st.readBytes)}, commit: func() {
+	return item{f: ackFrame(st), commit: func() {
 		st.ackNeeded = false
 		st.ackAt = time.Time{}
 		st.advertised = max(st.advertised, st.readBytes)

@@ -332,7 +332,14 @@ func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
 			return nil
 		}
 		st.peerRead = max(st.peerRead, read)
-		st.unacked = slices.DeleteFunc(st.unacked, func(sf *sentFrame) bool { return sf.f.Seq < f.Seq })
+		sack := f.Body[8:] // bit b of byte j: seq f.Seq+1+8j+b arrived
+		st.unacked = slices.DeleteFunc(st.unacked, func(sf *sentFrame) bool {
+			if sf.f.Seq < f.Seq {
+				return true
+			}
+			d := sf.f.Seq - f.Seq - 1
+			return sf.f.Seq > f.Seq && d < uint64(8*len(sack)) && sack[d/8]&(1<<(d%8)) != 0
+		})
 		st.acked = max(st.acked, f.Seq)
 		st.lastActivity = now
 		return nil
@@ -469,5 +476,22 @@ func (s *Session) deliverLocked(st *Stream, f Frame) bool {
 
 func (s *Session) ackFrameLocked(st *Stream) Frame {
 	st.advertised = st.readBytes
-	return Frame{Kind: KindAck, Stream: st.id, Seq: st.recvNext, Body: binary.BigEndian.AppendUint64(nil, st.readBytes)}
+	return ackFrame(st)
+}
+
+// ackFrame acknowledges what st received: cumulatively, and the frames
+// waiting in the reorder buffer (up to 8·MaxSACK beyond the gap)
+// selectively.
+func ackFrame(st *Stream) Frame {
+	body := binary.BigEndian.AppendUint64(make([]byte, 0, 8+MaxSACK), st.readBytes)
+	var sack [MaxSACK]byte
+	n := 0
+	for seq := range st.reorder {
+		if d := seq - st.recvNext - 1; seq > st.recvNext && d < 8*MaxSACK {
+			sack[d/8] |= 1 << (d % 8)
+			n = max(n, int(d/8)+1)
+		}
+	}
+	body = append(body, sack[:n]...)
+	return Frame{Kind: KindAck, Stream: st.id, Seq: st.recvNext, Body: body}
 }

@@ -89,6 +89,11 @@ func TestDownloadLossyNetwork(t *testing.T) {
 				if tc.loss > 0 && es.Retransmits == 0 {
 					t.Error("no retransmissions on a lossy link")
 				}
+				// Selective acks: only what was lost is sent again, not
+				// everything after it.
+				if limit := uint64(3 * tc.loss * float64(es.MessagesSent)); es.Retransmits > limit {
+					t.Errorf("%d retransmissions of %d messages at %.0f%% loss, want at most %d", es.Retransmits, es.MessagesSent, 100*tc.loss, limit)
+				}
 				if tc.dup > 0 && cs.Duplicates == 0 {
 					t.Error("no duplicates counted on a duplicating link")
 				}
