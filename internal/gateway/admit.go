@@ -84,3 +84,48 @@ func (l *rateLimiter) prune(now time.Time) {
 		clear(l.buckets)
 	}
 }
+
+// connCounter counts the connections open per remote IP and refuses one
+// beyond max. Its table holds only IPs with a connection open, so it is
+// bounded by the connections the gateway holds.
+type connCounter struct {
+	max         int
+	exemptLocal bool
+	mu          sync.Mutex
+	open        map[netip.Addr]int
+}
+
+// take counts a new connection from ip, reporting false (and counting
+// nothing) when ip has max open. Invalid and, if exemptLocal, loopback
+// addresses are not counted.
+func (c *connCounter) take(ip netip.Addr) bool {
+	if !c.counted(ip) {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open == nil {
+		c.open = map[netip.Addr]int{}
+	}
+	if c.open[ip] >= c.max {
+		return false
+	}
+	c.open[ip]++
+	return true
+}
+
+// release undoes a take that returned true.
+func (c *connCounter) release(ip netip.Addr) {
+	if !c.counted(ip) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open[ip]--; c.open[ip] <= 0 {
+		delete(c.open, ip)
+	}
+}
+
+func (c *connCounter) counted(ip netip.Addr) bool {
+	return ip.IsValid() && !(c.exemptLocal && ip.IsLoopback())
+}

@@ -39,6 +39,9 @@ const (
 	DefaultMaxClients = 10000
 	// DefaultMaxHandshakes bounds the handshakes in progress.
 	DefaultMaxHandshakes = 1000
+	// DefaultMaxConnsPerIP bounds the websocket connections (handshakes
+	// and sessions) open at once from one remote IP.
+	DefaultMaxConnsPerIP = 256
 	// DefaultMaxRegistered bounds the stored client keys.
 	DefaultMaxRegistered = 100_000
 	// DefaultRegisterRate is the registrations allowed per minute per
@@ -74,13 +77,18 @@ type Config struct {
 	// MaxHandshakes bounds connections not yet authenticated; beyond it
 	// new connections get HTTP 503.
 	MaxHandshakes int
+	// MaxConnsPerIP bounds the connections (in handshake or live) open at
+	// once from one remote IP; beyond it new connections get HTTP 503
+	// before the websocket upgrade (counted too_many_per_ip). Loopback
+	// addresses are exempt unless RateLimitLoopback is set.
+	MaxConnsPerIP int
 	// MaxRegistered bounds the stored client keys; registering a new
 	// identity beyond it is refused with gateway_full (counted).
 	MaxRegistered int
 	// RegisterRate and RegisterBurst limit registrations per remote IP
 	// (token bucket, per minute); beyond them a registration is refused
 	// with rate_limited (counted). Loopback addresses are exempt unless
-	// RateLimitLoopback is set.
+	// RateLimitLoopback is set (which also applies MaxConnsPerIP to them).
 	RegisterRate      int
 	RegisterBurst     int
 	RateLimitLoopback bool
@@ -109,6 +117,7 @@ func (c *Config) validate() error {
 		{"PushQueue", &c.PushQueue, DefaultPushQueue}, {"MaxPending", &c.MaxPending, DefaultMaxPending},
 		{"FetchBatch", &c.FetchBatch, DefaultFetchBatch}, {"MaxClients", &c.MaxClients, DefaultMaxClients},
 		{"MaxHandshakes", &c.MaxHandshakes, DefaultMaxHandshakes},
+		{"MaxConnsPerIP", &c.MaxConnsPerIP, DefaultMaxConnsPerIP},
 		{"MaxRegistered", &c.MaxRegistered, DefaultMaxRegistered},
 		{"RegisterRate", &c.RegisterRate, DefaultRegisterRate}, {"RegisterBurst", &c.RegisterBurst, DefaultRegisterBurst},
 	} {

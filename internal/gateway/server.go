@@ -39,6 +39,7 @@ type Gateway struct {
 	order  [orderLocks]sync.Mutex
 
 	handshakes chan struct{} // a slot per handshake in progress (Config.MaxHandshakes)
+	perIP      connCounter   // connections open per remote IP (Config.MaxConnsPerIP)
 
 	ctx      context.Context // Run's; sessions stop with it
 	cancel   context.CancelFunc
@@ -60,6 +61,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	g.idB58 = base58.Encode(g.idPub[:])
 	g.reg.init()
 	g.handshakes = make(chan struct{}, cfg.MaxHandshakes)
+	g.perIP = connCounter{max: cfg.MaxConnsPerIP, exemptLocal: !cfg.RateLimitLoopback}
 	g.regs = rateLimiter{clk: deps.Clock, perMin: float64(cfg.RegisterRate), burst: float64(cfg.RegisterBurst),
 		exemptLocal: !cfg.RateLimitLoopback}
 	// Message ids continue above every id handed out before (ids.go).
@@ -123,6 +125,13 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer g.sessions.Done()
+	ip := remoteIP(r)
+	if !g.perIP.take(ip) {
+		g.ctr.refusedPerIP.Add(1)
+		http.Error(w, "too many connections from your address", http.StatusServiceUnavailable)
+		return
+	}
+	defer g.perIP.release(ip)
 	select {
 	case g.handshakes <- struct{}{}:
 	default:
@@ -138,7 +147,7 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept has written the HTTP error
 	}
 	conn.SetReadLimit(gwproto.MaxReadLimit)
-	s, err := g.handshake(conn, remoteIP(r))
+	s, err := g.handshake(conn, ip)
 	release()
 	if err != nil {
 		g.ctr.badHandshakes.Add(1)

@@ -15,7 +15,7 @@ type counters struct {
 	badFrames, badRequests, badHandshakes, registrations, replaced atomic.Uint64
 	refusedConns, connections, droppedReplies                      atomic.Uint64
 	refusedHandshakes, refusedRegFull, refusedRegRate              atomic.Uint64
-	refusedReplyQuota, refusedInboxFull                            atomic.Uint64
+	refusedReplyQuota, refusedInboxFull, refusedPerIP              atomic.Uint64
 }
 
 // Stats is a snapshot of the gateway, served at /api/v1/gateway. Counts
@@ -67,7 +67,8 @@ type Stats struct {
 	// bad_request (answered with an error), bad_handshake, too_many_clients
 	// (authenticated while MaxClients others are connected; a client
 	// replacing its own session is never refused), too_many_handshakes
-	// (MaxHandshakes in progress), registrations_full (MaxRegistered keys
+	// (MaxHandshakes in progress), too_many_per_ip (MaxConnsPerIP open
+	// from the remote IP), registrations_full (MaxRegistered keys
 	// stored) and registrations_rate_limited (per-address rate).
 	Refused map[string]uint64 `json:"refused"`
 }
@@ -92,7 +93,7 @@ func (g *Gateway) Stats() Stats {
 			"bad_frame": c.badFrames.Load(), "bad_request": c.badRequests.Load(),
 			"bad_handshake": c.badHandshakes.Load(), "too_many_clients": c.refusedConns.Load(),
 			"too_many_handshakes": c.refusedHandshakes.Load(), "registrations_full": c.refusedRegFull.Load(),
-			"registrations_rate_limited": c.refusedRegRate.Load(),
+			"registrations_rate_limited": c.refusedRegRate.Load(), "too_many_per_ip": c.refusedPerIP.Load(),
 		},
 	}
 	if n, err := g.deps.Keys.CountKeys(); err == nil {
