@@ -73,6 +73,18 @@ type Config struct {
 	Gateway *GatewayConfig `toml:"gateway,omitempty"`
 	// NetworkRequester must be present exactly when Mode is exit-gateway.
 	NetworkRequester *NetworkRequesterConfig `toml:"network_requester,omitempty"`
+	// Debug holds switches for tests; every one is off by default.
+	Debug DebugConfig `toml:"debug"`
+}
+
+// DebugConfig holds switches meant for test networks only.
+type DebugConfig struct {
+	// FaultInjection serves POST /api/v1/debug/fault on the HTTP API,
+	// with which anyone who reaches the API can make the node drop every
+	// packet it would forward (so that the network monitor's tests can
+	// make a node fail). Off by default; never turn it on in a real
+	// network. nym-localnet turns it on for its own nodes.
+	FaultInjection bool `toml:"fault_injection"`
 }
 
 // MixnetConfig is the node's side facing other nodes.

@@ -225,7 +225,15 @@ func runNode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, ke
 		handler = exit.handler(handler)
 		addrs.Provider = exit.addr.String()
 	}
+	if cfg.Debug.FaultInjection {
+		handler = faultHandler(mix.Node, log.With("component", "debug"), handler)
+	}
 	printBanner(out(opts.Stdout), cfg, keys, addrs)
+	if cfg.Debug.FaultInjection {
+		fmt.Fprintf(out(opts.Stdout), "  FAULT INJECTION ON (test networks only): POST http://%s%s {\"drop\": true}\n", addrs.HTTP, PathDebugFault)
+		log.Warn("FAULT INJECTION IS ON ([debug] fault_injection = true): anyone who reaches the HTTP API can make this node drop every packet; never use this in a real network",
+			"route", "POST "+PathDebugFault)
+	}
 	if opts.Ready != nil {
 		opts.Ready(addrs)
 	}
