@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"time"
 
@@ -128,8 +129,10 @@ func (n *Net) StopClient(id string) error {
 
 // StartClient starts the client id, stopped by StopClient, again from its
 // files (same keys, address and API port), and returns once its API
-// answers selfAddress with its address, or with an error after ctx ends or
-// Config.ReadyTimeout.
+// accepts TCP connections, or with an error after ctx ends or
+// Config.ReadyTimeout. (It opens no websocket session: the API would hand
+// a session the messages stored for the client, and closing the session
+// would lose them.)
 func (n *Net) StartClient(ctx context.Context, id string) error {
 	n.mu.Lock()
 	if n.live == nil || n.live.ended {
@@ -162,10 +165,13 @@ func (n *Net) StartClient(ctx context.Context, id string) error {
 		case <-ctx.Done():
 		}
 	}()
+	var d net.Dialer
 	err = n.poll(ctx, "client "+id, func() ([]string, error) {
-		if err := checkClient(ctx, c); err != nil {
+		conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(Host, strconv.Itoa(c.APIPort)))
+		if err != nil {
 			return []string{id + " (" + err.Error() + ")"}, nil
 		}
+		conn.Close()
 		return nil, nil
 	})
 	if err != nil {
