@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/nym-go/nym/internal/clock"
+	"github.com/nym-go/nym/internal/wire"
 )
 
 // Routes served, besides PathMetrics.
@@ -160,9 +161,80 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve serves h on ln until ctx is done, then shuts the server down,
 // giving open requests up to grace to finish. It returns nil after a
-// shutdown caused by ctx.
+// shutdown caused by ctx. It is ServeWith with the default options and
+// Grace set.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	return ServeWith(ctx, ln, h, ServeOptions{Grace: grace})
+}
+
+// Defaults of ServeOptions.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout       = time.Minute
+	DefaultMaxHeaderBytes    = 16 << 10
+	DefaultMaxConnsPerIP     = 256
+	DefaultGrace             = 5 * time.Second
+)
+
+// ServeOptions bound what one client can hold of a server. Zero fields
+// select the defaults.
+type ServeOptions struct {
+	// ReadHeaderTimeout closes a connection whose request headers have not
+	// all arrived this long after it opened or its previous request ended
+	// (slowloris); default 10 s.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection with no request for this
+	// long; default 1 min.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a request's headers (431 beyond); default
+	// 16 KiB.
+	MaxHeaderBytes int
+	// MaxConnsPerIP bounds the connections open at once from one remote
+	// IP (wire.LimitListener: closed as soon as accepted, counted in
+	// ServeOptions.Refused); default 256, negative means no limit.
+	// Loopback peers are exempt unless LimitLoopback is set.
+	MaxConnsPerIP int
+	LimitLoopback bool
+	// Grace is how long open requests get to finish at shutdown;
+	// default 5 s.
+	Grace time.Duration
+	// Refused, if set, is called once with a function that reports how
+	// many connections the per-IP limit has refused, for metrics.
+	Refused func(count func() uint64)
+}
+
+func (o *ServeOptions) defaults() {
+	if o.ReadHeaderTimeout <= 0 {
+		o.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if o.MaxConnsPerIP == 0 {
+		o.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	if o.Grace <= 0 {
+		o.Grace = DefaultGrace
+	}
+}
+
+// ServeWith serves h on ln with opts until ctx is done, then shuts the
+// server down, giving open requests up to opts.Grace to finish. It
+// returns nil after a shutdown caused by ctx. It closes ln.
+func ServeWith(ctx context.Context, ln net.Listener, h http.Handler, opts ServeOptions) error {
+	opts.defaults()
+	if opts.MaxConnsPerIP > 0 {
+		lim := wire.NewLimitListener(ln, wire.LimitConfig{MaxPerIP: opts.MaxConnsPerIP, LimitLoopback: opts.LimitLoopback})
+		ln = lim
+		if opts.Refused != nil {
+			opts.Refused(lim.Refused)
+		}
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: opts.ReadHeaderTimeout, IdleTimeout: opts.IdleTimeout,
+		MaxHeaderBytes: opts.MaxHeaderBytes}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -170,7 +242,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Dura
 		return fmt.Errorf("nodehttp: serve: %w", err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	sctx, cancel := context.WithTimeout(context.Background(), opts.Grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
