@@ -182,12 +182,19 @@ func TestWriteQueueByteBudget(t *testing.T) {
 	// below 1000 frames' worth.
 	n := pushUntilSlowDrop(t, h, 256<<10, 200)
 	t.Logf("closed after %d messages", n)
+
 	// A message larger than the budget still reaches a connection with an
-	// empty queue (after up to two messages left from before).
-	c := h.dial(t)
+	// empty queue.
+	h2 := start(t, clientapi.Config{WriteQueueBytes: 1 << 20})
+	c := h2.dial(t)
 	big := bytes.Repeat([]byte{7}, 2<<20)
-	push(t, h, client.Received{Message: big})
-	receiveUntil(t, c, big, 2)
+	push(t, h2, client.Received{Message: big})
+	if got, err := c.Receive(ctxT(t)); err != nil || !bytes.Equal(got.Message, big) {
+		t.Fatalf("message over the budget: %d bytes, %v", len(got.Message), err)
+	}
+	if st := h2.srv.Stats(); st.SlowDrops != 0 {
+		t.Fatalf("stats %+v, want no slow drop", st)
+	}
 }
 
 // TestConnInboxByteBudget: a Conn whose application does not call Receive
