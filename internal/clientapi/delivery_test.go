@@ -98,7 +98,8 @@ func receiveUntil(t *testing.T, c *clientapi.Conn, want []byte, skip int) {
 // the next connection, not dropped.
 func TestMessageKeptWhenOnlyDeadConnection(t *testing.T) {
 	leaktest.Check(t)
-	h := start(t, clientapi.Config{WriteQueue: 2, WriteTimeout: testTimeout})
+	// WriteQueue 4: the next connection may get three messages at once.
+	h := start(t, clientapi.Config{WriteQueue: 4, WriteTimeout: testTimeout})
 	dialSilent(t, h)
 	pushUntilSlowDrop(t, h, 256<<10, 400)
 	// Its writer is stuck in a write; the connection is dead but still
