@@ -71,6 +71,7 @@ type Network struct {
 
 	mu        sync.Mutex
 	closed    bool
+	down      chan struct{} // closed by Close before any endpoint, so none sees its peer's EOF first
 	listeners map[string]*listener
 	conns     map[*conn]struct{} // open endpoints
 	nextPort  int                // for "host:0" listeners and dialers' local addresses
@@ -99,6 +100,7 @@ func NewNetwork(cfg Config) *Network {
 	}
 	return &Network{
 		cfg:       cfg,
+		down:      make(chan struct{}),
 		listeners: map[string]*listener{},
 		conns:     map[*conn]struct{}{},
 		nextPort:  49152,
@@ -240,6 +242,9 @@ func (n *Network) WaitBlocked(ctx context.Context, count int) error {
 // Listen and DialContext calls fail with ErrNetworkClosed.
 func (n *Network) Close() error {
 	n.mu.Lock()
+	if !n.closed {
+		close(n.down)
+	}
 	n.closed = true
 	listeners := make([]*listener, 0, len(n.listeners))
 	for _, l := range n.listeners {

@@ -206,7 +206,7 @@ func (c *conn) Read(p []byte) (int, error) {
 	defer c.rmu.Unlock()
 	for {
 		switch {
-		case isClosed(c.closed):
+		case isClosed(c.closed), isClosed(c.net.down):
 			return 0, c.opError("read", net.ErrClosed)
 		case isClosed(c.rdl.wait()):
 			return 0, c.opError("read", os.ErrDeadlineExceeded)
@@ -220,6 +220,7 @@ func (c *conn) Read(p []byte) (int, error) {
 		select {
 		case <-c.rx.readable:
 		case <-c.closed:
+		case <-c.net.down:
 		case <-c.rdl.wait():
 		}
 		c.net.blocking(-1)
@@ -235,7 +236,7 @@ func (c *conn) Write(p []byte) (int, error) {
 	total := 0
 	for {
 		switch {
-		case isClosed(c.closed):
+		case isClosed(c.closed), isClosed(c.net.down):
 			return total, c.opError("write", net.ErrClosed)
 		case isClosed(c.wdl.wait()):
 			return total, c.opError("write", os.ErrDeadlineExceeded)
@@ -255,6 +256,7 @@ func (c *conn) Write(p []byte) (int, error) {
 		select {
 		case <-c.tx.writable:
 		case <-c.closed:
+		case <-c.net.down:
 		case <-c.wdl.wait():
 		}
 		c.net.blocking(-1)
