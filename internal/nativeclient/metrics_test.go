@@ -59,6 +59,12 @@ func (idleBackend) Reply(context.Context, *sphinx.SURB, []byte) error { return n
 func (idleBackend) Receive() <-chan client.Received                   { return nil }
 func (idleBackend) Failures() <-chan client.Failure                   { return nil }
 
+// fakeCore reports fixed counts.
+type fakeCore struct{}
+
+func (fakeCore) Pending() int     { return 3 }
+func (fakeCore) Deferred() uint64 { return 7 }
+
 func TestServeMetrics(t *testing.T) {
 	leaktest.Check(t)
 	api, err := clientapi.New(clientapi.Config{}, clientapi.Deps{Backend: idleBackend{}})
@@ -71,7 +77,7 @@ func TestServeMetrics(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serveMetrics(ctx, ln, api, slog.New(slog.DiscardHandler)) }()
+	go func() { done <- serveMetrics(ctx, ln, api, fakeCore{}, slog.New(slog.DiscardHandler)) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -85,7 +91,7 @@ func TestServeMetrics(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{"nym_client_api_connections 0\n", "nym_client_api_received_total 0\n", "go_goroutines "} {
+	for _, want := range []string{"nym_client_api_connections 0\n", "nym_client_api_received_total 0\n", "nym_client_pending_messages 3\n", "nym_client_deferred_deliveries_total 7\n", "go_goroutines "} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q:\n%.2000s", want, body)
 		}

@@ -157,7 +157,7 @@ func Run(ctx context.Context, opts RunOptions) error {
 	c.start(g)
 	g.Go("api", api.Run)
 	if mln != nil {
-		g.Go("metrics", func(ctx context.Context) error { return serveMetrics(ctx, mln, api, log) })
+		g.Go("metrics", func(ctx context.Context) error { return serveMetrics(ctx, mln, api, core, log) })
 	}
 	log.Info("nym-client running", "address", addrs.Address, "api", addrs.URL())
 	err = g.Wait(ShutdownTimeout)
@@ -211,12 +211,22 @@ func (g *group) Wait(timeout time.Duration) error {
 	return g.err
 }
 
+// coreStats is what the metrics read from the client core.
+type coreStats interface {
+	Pending() int
+	Deferred() uint64
+}
+
 // serveMetrics serves Prometheus metrics at /metrics on ln until ctx ends:
-// the local API's counters and the Go runtime's and process's. (The client
-// core has no counters to export yet.)
-func serveMetrics(ctx context.Context, ln net.Listener, api *clientapi.Server, log *slog.Logger) error {
+// the local API's counters, the client core's and the Go runtime's and
+// process's.
+func serveMetrics(ctx context.Context, ln net.Listener, api *clientapi.Server, core coreStats, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(api.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(api.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nym_client_pending_messages",
+			Help: "Messages sent and not yet acknowledged (nor failed)."}, func() float64 { return float64(core.Pending()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nym_client_deferred_deliveries_total",
+			Help: "Deliveries left unacknowledged at the gateway because the receive queue was full."}, func() float64 { return float64(core.Deferred()) }))
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
