@@ -51,6 +51,19 @@ given, else next to this program, else in $PATH, else builds them with
 "go build -o DIR/bin/ ./cmd/nym-node ./cmd/nym-client" when run inside the
 nym-go module. A child that exits early stops the whole network with an error.
 
+A network monitor (package internal/monitor) runs inside nym-localnet in both
+modes, once the network is ready, every --monitor-interval: it tests every
+node and posts the scores, which the directory trusts (its key is in
+localnet.json "monitor" and in the table), puts in the topology and shows on
+the dashboard; clients avoid nodes under 50 %. Its files are in
+--dir/network-monitor/monitor/ (history kept in data/history.json).
+--no-monitor turns it off.
+
+Local network only: every node runs with [debug] fault_injection = true, so
+POST http://NODE-HTTP/api/v1/debug/fault {"drop": true} makes a node drop
+every packet it would forward ({"drop": false} undoes it). Never enable that
+setting on a real node.
+
 SIGINT (Ctrl-C) or SIGTERM stops everything within 5 s: children get SIGTERM,
 then SIGKILL. A temporary --dir is removed; a given one is kept.
 
@@ -80,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.DirectoryListen, "directory-listen", localnet.DefaultDirectoryListen, "TCP `address` of the directory and dashboard (port 0: a free port)")
 	fs.DurationVar(&cfg.ReadyTimeout, "ready-timeout", localnet.DefaultReadyTimeout, "give up if the network is not ready after this long")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log `level`: debug, info, warn or error (also passed to child processes)")
+	fs.DurationVar(&cfg.MonitorInterval, "monitor-interval", localnet.DefaultMonitorInterval, "time between the starts of two network monitor runs")
+	fs.BoolVar(&cfg.NoMonitor, "no-monitor", false, "run without the network monitor")
 	logFormat := fs.String("log-format", logging.FormatText, "log `format`: text or json")
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)

@@ -50,6 +50,9 @@ func (n *Net) startClients(sup *supervisor, root string, bins binaries, dirURL s
 		if err != nil {
 			return nil, fmt.Errorf("init client %s: %w", c.ID, err)
 		}
+		if err := shortenClientTopology(root, c.ID); err != nil {
+			return nil, fmt.Errorf("init client %s: %w", c.ID, err)
+		}
 		c.Address = addr.String()
 		clients = append(clients, c)
 	}

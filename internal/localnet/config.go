@@ -93,6 +93,12 @@ type Config struct {
 	// ReadyTimeout bounds the wait for the network to be ready (default
 	// 30 s).
 	ReadyTimeout time.Duration
+	// MonitorInterval is the network monitor's interval (default 3 s,
+	// at least MinMonitorInterval). The monitor runs in this process in
+	// both modes and starts once the network is ready.
+	MonitorInterval time.Duration
+	// NoMonitor runs the network without a monitor.
+	NoMonitor bool
 }
 
 // Deps holds what the network gets from its environment.
@@ -177,6 +183,11 @@ func (c *Config) validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("log level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.MonitorInterval == 0 {
+		c.MonitorInterval = DefaultMonitorInterval
+	} else if c.MonitorInterval < MinMonitorInterval {
+		errs = append(errs, fmt.Errorf("monitor interval: %v is below %v", c.MonitorInterval, MinMonitorInterval))
 	}
 	if c.ReadyTimeout == 0 {
 		c.ReadyTimeout = DefaultReadyTimeout

@@ -27,6 +27,8 @@
 //     fetched the full topology (settleTime after the last node joined).
 //  6. Writes localnet.json (Info) atomically, prints a table to
 //     Deps.Stdout and calls Deps.Ready. The file never exists before.
+//     Then it starts the network monitor (monitor.go; in this process in
+//     both modes, unless Config.NoMonitor), whose key the directory trusts.
 //  7. With Config.Traffic, the clients send each other messages (see
 //     traffic.go), and the counts are logged every 5 s.
 //  8. Runs until its context ends or a part fails (a node or client

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"text/tabwriter"
+	"time"
 )
 
 // InfoFile is the name of the file, in Config.Dir, that describes a ready
@@ -35,6 +36,8 @@ type Info struct {
 	Nodes []NodeInfo `json:"nodes"`
 	// Clients lists the native clients.
 	Clients []ClientInfo `json:"clients"`
+	// Monitor is the network monitor; absent with Config.NoMonitor.
+	Monitor *MonitorInfo `json:"monitor,omitempty"`
 }
 
 // NodeInfo describes one node.
@@ -148,6 +151,10 @@ func printTable(w io.Writer, info *Info) {
 		if n.Provider != "" {
 			fmt.Fprintf(w, "\nexit %s network requester: %s\n", n.ID, n.Provider)
 		}
+	}
+	if m := info.Monitor; m != nil {
+		fmt.Fprintf(w, "\nmonitor: identity %s, every %v (in-process; history %s)\n",
+			m.Identity, time.Duration(m.IntervalMillis)*time.Millisecond, m.HistoryFile)
 	}
 	fmt.Fprintf(w, "\ndirectory: %s\ndashboard: %s\n%s: %s\n", info.Directory, info.Dashboard, InfoFile, filepath.Join(info.Dir, InfoFile))
 }

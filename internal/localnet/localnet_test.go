@@ -24,6 +24,7 @@ import (
 
 // started is a network started by startNet.
 type started struct {
+	net    *Net
 	info   Info
 	cancel context.CancelFunc
 	done   chan error
@@ -45,7 +46,7 @@ func startNet(t *testing.T, cfg Config, stderr *logtest.Buffer) *started {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &started{cancel: cancel, done: make(chan error, 1), logs: logs}
+	s := &started{net: n, cancel: cancel, done: make(chan error, 1), logs: logs}
 	go func() { s.done <- n.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()

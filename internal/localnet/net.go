@@ -22,6 +22,7 @@ import (
 	"github.com/nym-go/nym/internal/dirclient"
 	"github.com/nym-go/nym/internal/directory"
 	"github.com/nym-go/nym/internal/home"
+	"github.com/nym-go/nym/internal/monitor"
 	"github.com/nym-go/nym/internal/node"
 )
 
@@ -38,8 +39,10 @@ type Net struct {
 	deps Deps
 	log  *slog.Logger
 
-	mu   sync.Mutex   // guards live
-	live *liveClients // set once the clients have started
+	mu    sync.Mutex          // guards live, mon and nodes
+	live  *liveClients        // set once the clients have started
+	mon   *localMonitor       // set with the directory; nil with NoMonitor
+	nodes map[string]NodeInfo // by id, set once the nodes are initialised
 }
 
 // New checks cfg (zero fields take their defaults) and returns a Net.
@@ -92,7 +95,7 @@ func (n *Net) Run(ctx context.Context) (err error) {
 	}()
 	defer n.endClients() // before sup.Stop: no client starts after
 
-	dirURL, err := n.startDirectory(sup)
+	dirURL, err := n.startDirectory(sup, root)
 	if err != nil {
 		return err
 	}
@@ -117,9 +120,17 @@ func (n *Net) Run(ctx context.Context) (err error) {
 		}
 	}
 	info := &Info{Dir: root, Directory: dirURL, Dashboard: dirURL + "/", Exec: n.cfg.Exec}
+	nodes := make(map[string]NodeInfo, len(specs))
 	for _, s := range specs {
 		info.Nodes = append(info.Nodes, s.info)
+		nodes[s.info.ID] = s.info
 	}
+	n.mu.Lock()
+	n.nodes = nodes
+	if n.mon != nil {
+		info.Monitor = &n.mon.info
+	}
+	n.mu.Unlock()
 	if err := n.waitNodes(sup.ctx, dirURL, specs); err != nil {
 		return n.cause(ctx, sup, err)
 	}
@@ -145,6 +156,9 @@ func (n *Net) Run(ctx context.Context) (err error) {
 	}
 	printTable(n.deps.Stdout, info)
 	n.log.Info("local network ready", "after", time.Duration(info.ReadyMillis)*time.Millisecond, "dashboard", info.Dashboard)
+	if err := n.startMonitor(sup); err != nil {
+		return err
+	}
 	if n.deps.Ready != nil {
 		n.deps.Ready(*info)
 	}
@@ -183,7 +197,7 @@ func (n *Net) prepareDir() (root string, cleanup func() error, err error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return "", nil, fmt.Errorf("localnet: %w", err)
 	}
-	old := []string{string(home.Node), string(home.Client), "logs", InfoFile}
+	old := []string{string(home.Node), string(home.Client), monitor.Role, "logs", InfoFile}
 	var found []string
 	for _, name := range old {
 		if _, err := os.Lstat(filepath.Join(root, name)); err == nil {
@@ -202,13 +216,9 @@ func (n *Net) prepareDir() (root string, cleanup func() error, err error) {
 	return root, func() error { return nil }, nil
 }
 
-// startDirectory serves an in-process directory and returns its base URL.
-func (n *Net) startDirectory(sup *supervisor) (string, error) {
-	srv, err := directory.New(directory.Config{ShutdownTimeout: time.Second},
-		directory.Deps{Logger: n.deps.Logger})
-	if err != nil {
-		return "", err
-	}
+// startDirectory serves an in-process directory that trusts the network
+// monitor (initialised under root here) and returns its base URL.
+func (n *Net) startDirectory(sup *supervisor, root string) (string, error) {
 	ln, err := net.Listen("tcp", n.cfg.DirectoryListen)
 	if err != nil {
 		return "", fmt.Errorf("directory: %w", err)
@@ -218,8 +228,29 @@ func (n *Net) startDirectory(sup *supervisor) (string, error) {
 	if addr.IP.IsUnspecified() {
 		host = Host
 	}
+	dirURL := "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+	fail := func(err error) (string, error) {
+		ln.Close()
+		return "", err
+	}
+	mon, err := n.initMonitor(root, dirURL)
+	if err != nil {
+		return fail(err)
+	}
+	keys, err := mon.monitorKeys()
+	if err != nil {
+		return fail(err)
+	}
+	srv, err := directory.New(directory.Config{ShutdownTimeout: time.Second, MonitorKeys: keys},
+		directory.Deps{Logger: n.deps.Logger})
+	if err != nil {
+		return fail(err)
+	}
+	n.mu.Lock()
+	n.mon = mon
+	n.mu.Unlock()
 	sup.Go("directory", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
-	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)), nil
+	return dirURL, nil
 }
 
 // startNode runs one node in-process, or as a child process with Exec.

@@ -111,6 +111,7 @@ func initNode(root, dirURL string, s *nodeSpec, rand io.Reader) error {
 	}
 	cfg.Directory.PresenceInterval = nodePresenceInterval
 	cfg.Directory.TopologyInterval = nodeTopologyInterval
+	cfg.Debug.FaultInjection = true // local networks only: Net.SetFault
 	if nr := cfg.NetworkRequester; nr != nil {
 		nr.HopDelay = s.hopDelay
 		if nr.HopDelay <= 0 {
