@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The nym-go Authors.
 
-package nativeclient
+package nativeclient_test
 
 import (
 	"bytes"
@@ -16,12 +16,13 @@ import (
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/logtest"
+	"github.com/nym-go/nym/internal/nativeclient"
 	"github.com/nym-go/nym/internal/nativeclient/nettest"
 )
 
 // running is a client started by startClient.
 type running struct {
-	Addrs
+	nativeclient.Addrs
 	Log  *logtest.Buffer
 	stop func() error
 	once sync.Once
@@ -34,11 +35,11 @@ func startClient(t *testing.T, root, id string) *running {
 	t.Helper()
 	log, buf := logtest.New()
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan Addrs, 1)
+	ready := make(chan nativeclient.Addrs, 1)
 	done := make(chan error, 1)
 	var stdout logtest.Buffer
 	go func() {
-		done <- Run(ctx, RunOptions{Home: root, ID: id, Logger: log, Stdout: &stdout, Ready: func(a Addrs) { ready <- a }})
+		done <- nativeclient.Run(ctx, nativeclient.RunOptions{Home: root, ID: id, Logger: log, Stdout: &stdout, Ready: func(a nativeclient.Addrs) { ready <- a }})
 	}()
 	r := &running{Log: buf}
 	r.stop = func() error {
@@ -46,8 +47,8 @@ func startClient(t *testing.T, root, id string) *running {
 		select {
 		case err := <-done:
 			return err
-		case <-time.After(ShutdownTimeout + time.Second):
-			t.Errorf("Run of %s did not stop within %v", id, ShutdownTimeout)
+		case <-time.After(nativeclient.ShutdownTimeout + time.Second):
+			t.Errorf("nativeclient.Run of %s did not stop within %v", id, nativeclient.ShutdownTimeout)
 			return nil
 		}
 	}
@@ -55,10 +56,10 @@ func startClient(t *testing.T, root, id string) *running {
 	case r.Addrs = <-ready:
 	case err := <-done:
 		cancel()
-		t.Fatalf("Run %s: %v", id, err)
+		t.Fatalf("nativeclient.Run %s: %v", id, err)
 	case <-time.After(10 * time.Second):
 		r.Stop()
-		t.Fatalf("Run %s did not get ready", id)
+		t.Fatalf("nativeclient.Run %s did not get ready", id)
 	}
 	t.Cleanup(func() { r.Stop() })
 	if !strings.Contains(stdout.String(), r.Address) || !strings.Contains(stdout.String(), r.URL()) {
@@ -67,7 +68,7 @@ func startClient(t *testing.T, root, id string) *running {
 	return r
 }
 
-// Stop cancels the client and returns Run's error.
+// Stop cancels the client and returns nativeclient.Run's error.
 func (r *running) Stop() error {
 	r.once.Do(func() { r.err = r.stop() })
 	return r.err
@@ -117,7 +118,7 @@ func TestRestartReceivesStored(t *testing.T) {
 		t.Fatalf("selfAddress = %q, %v", self, err)
 	}
 	if err := a.Stop(); err != nil {
-		t.Fatalf("Run alice: %v", err)
+		t.Fatalf("nativeclient.Run alice: %v", err)
 	}
 
 	b := startClient(t, root, "bob")
@@ -131,7 +132,7 @@ func TestRestartReceivesStored(t *testing.T) {
 		time.Sleep(20 * time.Millisecond) // polling a real gateway
 	}
 	if err := b.Stop(); err != nil {
-		t.Fatalf("Run bob: %v", err)
+		t.Fatalf("nativeclient.Run bob: %v", err)
 	}
 
 	a = startClient(t, root, "alice")
@@ -142,7 +143,7 @@ func TestRestartReceivesStored(t *testing.T) {
 		t.Fatalf("received %q (reply SURB %x)", m.Message, m.ReplySURB)
 	}
 	if err := a.Stop(); err != nil {
-		t.Fatalf("Run alice: %v", err)
+		t.Fatalf("nativeclient.Run alice: %v", err)
 	}
 }
 
@@ -159,7 +160,7 @@ func TestDirectoryDown(t *testing.T) {
 
 	// bob's data/ loses its shared key: it registers again at run.
 	bobDir, _ := home.For(root, home.Client, "bob")
-	if err := os.RemoveAll(bobDir.Data(GatewayKeysDir)); err != nil {
+	if err := os.RemoveAll(bobDir.Data(nativeclient.GatewayKeysDir)); err != nil {
 		t.Fatal(err)
 	}
 	a := startClient(t, root, "alice")
@@ -178,12 +179,12 @@ func TestDirectoryDown(t *testing.T) {
 	if a.Log.Count("using the cached topology") == 0 {
 		t.Errorf("alice did not log that it used the cache:\n%s", a.Log.String())
 	}
-	if _, err := os.Stat(bobDir.Data(GatewayKeysDir)); err != nil {
+	if _, err := os.Stat(bobDir.Data(nativeclient.GatewayKeysDir)); err != nil {
 		t.Errorf("bob did not store a new gateway key: %v", err)
 	}
 	for _, r := range []*running{a, b} {
 		if err := r.Stop(); err != nil {
-			t.Errorf("Run: %v", err)
+			t.Errorf("nativeclient.Run: %v", err)
 		}
 	}
 }

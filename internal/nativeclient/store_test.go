@@ -7,16 +7,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/nym-go/nym/internal/base58"
 	"github.com/nym-go/nym/internal/dirapi"
-	"github.com/nym-go/nym/internal/dirclient"
 	"github.com/nym-go/nym/internal/keyfile"
 	"github.com/nym-go/nym/internal/logtest"
-	"github.com/nym-go/nym/internal/nativeclient/nettest"
+	"github.com/nym-go/nym/internal/sphinx"
 )
 
 func TestReplyKeysFile(t *testing.T) {
@@ -66,8 +69,7 @@ func TestGatewayKeysFile(t *testing.T) {
 // TestTopologyCachePolicy: usable fetches are cached, unusable ones are
 // not; a failed fetch returns the cache only while there is no topology.
 func TestTopologyCachePolicy(t *testing.T) {
-	net := nettest.Start(t, t.TempDir(), 1)
-	good := fetchOnce(t, net.DirectoryURL)
+	good := syntheticTopology(t)
 	empty := &dirapi.Topology{}
 	down := errors.New("directory down")
 	var next *dirapi.Topology
@@ -133,17 +135,35 @@ func TestTopologyCachePolicy(t *testing.T) {
 	}
 }
 
-func fetchOnce(t *testing.T, url string) *dirapi.Topology {
+// syntheticTopology returns a usable directory topology: a mix node in
+// each layer and one signed gateway. (A real network can't be started here:
+// internal/node imports this package.)
+func syntheticTopology(t *testing.T) *dirapi.Topology {
 	t.Helper()
-	dc, err := dirclient.New(url, nil)
+	var top dirapi.Topology
+	for layer := uint64(1); layer <= 3; layer++ {
+		key, err := sphinx.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub := key.Public()
+		top.MixNodes = append(top.MixNodes, dirapi.MixNodePresence{Host: fmt.Sprintf("127.0.0.1:%d", 1000+layer),
+			PubKey: base58.Encode(pub[:]), Layer: layer})
+	}
+	_, id, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	top, err := dc.Topology(context.Background())
+	key, err := sphinx.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return top
+	pub := key.Public()
+	gw := dirapi.GatewayPresence{MixnetListener: "127.0.0.1:1789", ClientListener: "ws://127.0.0.1:9000",
+		PubKey: base58.Encode(pub[:])}
+	dirapi.Sign(&gw, id, time.Now())
+	top.GatewayNodes = append(top.GatewayNodes, gw)
+	return &top
 }
 
 // TestWriteFileAtomicSyncsDirectory: the state file's directory is synced
