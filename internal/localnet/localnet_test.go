@@ -67,6 +67,12 @@ func startNet(t *testing.T, cfg Config, stderr *logtest.Buffer) *started {
 	return s
 }
 
+// loadSlack is added to time bounds that tests check: they catch hangs,
+// not slowness, since this machine is shared and -race is slow. Run itself
+// enforces ShutdownTimeout (children are killed at its deadline); the
+// stopping time is measured by BenchmarkReady.
+const loadSlack = 5 * time.Second
+
 // stop cancels the network and returns Run's result and how long it took.
 func (s *started) stop(t *testing.T) (error, time.Duration) {
 	t.Helper()
@@ -249,8 +255,8 @@ func TestInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run after cancel: %v\nlogs:\n%s", err, s.logs.String())
 	}
-	if took > ShutdownTimeout {
-		t.Errorf("stopping took %v, more than %v", took, ShutdownTimeout)
+	if took > ShutdownTimeout+loadSlack {
+		t.Errorf("stopping took %v, more than %v", took, ShutdownTimeout+loadSlack)
 	}
 	t.Logf("stopped in %v", took.Round(time.Millisecond))
 	if _, err := os.Stat(filepath.Join(dir, InfoFile)); err != nil {
