@@ -85,6 +85,12 @@ type Config struct {
 	// client's default, 200 ms; negative turns it off). See
 	// nativeclient.TrafficConfig.
 	RealMean, LoopMean time.Duration
+	// ExitRealMean is the real-traffic mean gap of the exit gateway's
+	// network requester (0: RealMean, or the client default 20 ms when
+	// that is 0 too). It bounds the SOCKS5 proxy's download rate, one reply
+	// packet (about 2 KB) per tick, and an idle exit sends loop cover at
+	// each tick; the requester's loop-cover stream follows LoopMean.
+	ExitRealMean time.Duration
 	// DirectoryListen is the directory's TCP address (default
 	// 127.0.0.1:0, a free port).
 	DirectoryListen string
@@ -166,6 +172,9 @@ func (c *Config) validate() error {
 	}
 	if c.HopDelay > time.Minute {
 		errs = append(errs, fmt.Errorf("hop delay: %v is more than a minute", c.HopDelay))
+	}
+	if c.ExitRealMean < 0 {
+		errs = append(errs, fmt.Errorf("exit real mean: %v is negative", c.ExitRealMean))
 	}
 	if c.RealMean < 0 {
 		errs = append(errs, fmt.Errorf("real mean: %v is negative", c.RealMean))

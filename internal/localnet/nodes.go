@@ -23,6 +23,10 @@ import (
 // the defaults, so a fresh node is seen at once and every node learns the
 // whole topology (it checks next hops against it) within a second.
 const (
+	// defaultExitRealMean is the exit requester's real-stream mean gap
+	// when neither Config.ExitRealMean nor Config.RealMean sets it: the
+	// client default, so that an idle local network stays cheap.
+	defaultExitRealMean  = 20 * time.Millisecond
 	nodePresenceInterval = time.Second
 	nodeTopologyInterval = time.Second
 )
@@ -31,6 +35,7 @@ const (
 type nodeSpec struct {
 	mode                          node.Mode
 	hopDelay                      time.Duration // the exit's requester: 0 means none
+	realMean, loopMean            time.Duration // the exit's requester: 0 means its default
 	layer                         int
 	mixPort, httpPort, clientPort int
 	info                          NodeInfo
@@ -51,6 +56,13 @@ func planNodes(cfg *Config) ([]*nodeSpec, error) {
 		s := &nodeSpec{mode: node.ModeEntryGateway}
 		if i == 1 { // gateway-1 is the exit of the SOCKS5 proxy
 			s.mode, s.hopDelay = node.ModeExitGateway, cfg.HopDelay
+			s.realMean, s.loopMean = cfg.ExitRealMean, cfg.LoopMean
+			if s.realMean == 0 {
+				s.realMean = cfg.RealMean
+			}
+			if s.realMean == 0 {
+				s.realMean = defaultExitRealMean
+			}
 		}
 		s.info.ID = fmt.Sprintf("gateway-%d", i)
 		specs = append(specs, s)
@@ -114,6 +126,7 @@ func initNode(root, dirURL string, s *nodeSpec, rand io.Reader) error {
 	cfg.Debug.FaultInjection = true // local networks only: Net.SetFault
 	if nr := cfg.NetworkRequester; nr != nil {
 		nr.HopDelay = s.hopDelay
+		nr.RealMean, nr.LoopMean = s.realMean, s.loopMean
 		if nr.HopDelay <= 0 {
 			nr.HopDelay = -1 // the requester's 0 means the default 50 ms
 		}

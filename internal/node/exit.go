@@ -47,9 +47,10 @@ const (
 const (
 	// DefaultRequesterRealMean is the requester's real-traffic mean gap.
 	// An exit sends mostly replies, one packet each, so its real stream is
-	// its reply bandwidth: 1 ms is about 1,000 packets (2 MB) a second,
-	// and an idle exit sends as many loop-cover packets.
-	DefaultRequesterRealMean = time.Millisecond
+	// its reply bandwidth: 5 ms is about 200 packets (400 KB) a second,
+	// and an idle exit sends as many loop-cover packets. Operators who
+	// want more bandwidth lower it and pay for it in idle cover.
+	DefaultRequesterRealMean = 5 * time.Millisecond
 )
 
 // NetworkRequesterConfig is the [network_requester] section, present
