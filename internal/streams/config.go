@@ -44,9 +44,11 @@ const (
 	DefaultSURBsPerOpen      = 20
 	DefaultWantBatch         = 100
 	DefaultReserve           = 2
-	DefaultMaxRetransmits    = 20
-	DefaultProbeInterval     = 5 * time.Second
-	DefaultProbeSURBs        = 10
+	DefaultMaxRetransmits    = 10
+	// MaxRTO bounds the adaptive retransmission timeout.
+	MaxRTO               = 60 * time.Second
+	DefaultProbeInterval = 5 * time.Second
+	DefaultProbeSURBs    = 10
 	// MinMessage is the smallest MaxMessage: an Open frame with the longest
 	// target and an ack must fit.
 	MinMessage = HeaderLen + 2*FrameHeaderLen + MaxTargetLen + 8
@@ -65,11 +67,15 @@ type Config struct {
 	// Window bounds the data bytes sent but not yet read by the peer, per
 	// stream and direction, and the bytes a Write buffers (default 1 MiB).
 	Window int
-	// RetransmitTimeout: exit→client frames not acknowledged in this time are
-	// sent again (default 1.5 s); also how long an unanswered Want waits.
+	// RetransmitTimeout is the initial and smallest retransmission timeout
+	// (RTO) of exit→client frames (default 1.5 s). The RTO adapts to the
+	// measured round trip (smoothed RTT + 4 × its variation, as TCP, at
+	// most MaxRTO) and doubles for each resend of the same frame (up to 32
+	// times). An unanswered Want is repeated after 4 RTOs.
 	RetransmitTimeout time.Duration
 	// MaxRetransmits: a stream whose frame was sent this many times more
-	// without an acknowledgement is reset (exit; default 20).
+	// without an acknowledgement is reset (exit; default 10, about 5
+	// minutes with the backoff).
 	MaxRetransmits int
 	// IdleTimeout closes a stream with no traffic either way for this long
 	// (default 300 s).

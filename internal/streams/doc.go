@@ -19,9 +19,10 @@
 // (client→exit) or the OpenResult (exit→client); Data, Fin (half-close) and
 // Close follow. The receiver buffers frames that arrive early (bounded:
 // twice the window) and releases contiguous runs. The client acknowledges
-// what it received (cumulative Ack frames, batched for AckDelay or riding on
-// any message that leaves); the exit sends again every frame not
-// acknowledged within RetransmitTimeout, and resets a stream after
+// what it received (cumulative Ack frames with a selective bitmap, batched
+// for AckDelay or riding on any message that leaves); the exit sends again
+// every frame not acknowledged within its retransmission timeout (adapted to
+// the measured round trip, doubled per resend), and resets a stream after
 // MaxRetransmits. Acks also carry the bytes the application has read, so a
 // sender never has more than Window bytes unread by the peer (flow control);
 // Write blocks while Window bytes wait to be framed.

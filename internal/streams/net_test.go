@@ -29,6 +29,7 @@ type link struct {
 	loss     float64 // exit→client
 	dup      float64 // exit→client
 	maxDelay time.Duration
+	minDelay time.Duration // added to every delay
 
 	client, exit *Session
 	given, used  int // SURBs handed to the exit / replies it sent
@@ -38,9 +39,9 @@ type link struct {
 
 func (l *link) delay() time.Duration {
 	if l.maxDelay <= 0 {
-		return time.Millisecond
+		return l.minDelay + time.Millisecond
 	}
-	return time.Duration(l.rng.Int64N(int64(l.maxDelay))) + time.Millisecond
+	return l.minDelay + time.Duration(l.rng.Int64N(int64(l.maxDelay))) + time.Millisecond
 }
 
 func (l *link) clientSend(_ context.Context, msg []byte, surbs int) error {

@@ -29,6 +29,7 @@ func (s *Session) Run(ctx context.Context) error {
 		now := s.clock.Now()
 		msgs, next := s.step(now)
 		for _, m := range msgs {
+			s.log.Debug("send", "bytes", len(m.data), "surbs", m.surbs, "credits", s.Credits())
 			if err := s.deps.Send(ctx, m.data, m.surbs); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -181,7 +182,7 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 		}
 		// Retransmissions (exit).
 		for _, sf := range st.unacked {
-			if due := sf.sentAt.Add(cfg.RetransmitTimeout); now.Before(due) {
+			if due := sf.sentAt.Add(s.rto << min(sf.tries-1, 5)); now.Before(due) {
 				soon(due)
 				continue
 			}
@@ -227,11 +228,11 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 	// SURBs: the exit asks for more, the client probes a silent exit.
 	switch cfg.Role {
 	case Exit:
-		if s.wanted > 0 && !now.Before(s.wantedAt.Add(cfg.RetransmitTimeout)) {
+		if s.wanted > 0 && !now.Before(s.wantedAt.Add(4*s.rto)) {
 			s.wanted = 0 // the want (or its answer) was lost
 		}
 		if s.wanted > 0 {
-			soon(s.wantedAt.Add(cfg.RetransmitTimeout))
+			soon(s.wantedAt.Add(4 * s.rto))
 		}
 		if demand && s.credits+s.wanted < max(cfg.WantBatch/2, cfg.Reserve+1) {
 			n := cfg.WantBatch
@@ -283,7 +284,7 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 		// idle stream can make progress.
 		next = nextIdle
 		if s.wanted > 0 {
-			if t := s.wantedAt.Add(cfg.RetransmitTimeout); t.Before(next) {
+			if t := s.wantedAt.Add(4 * s.rto); t.Before(next) {
 				next = t
 			}
 		}

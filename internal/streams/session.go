@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -84,9 +85,11 @@ type Session struct {
 	rr      uint32 // round-robin start among streams
 
 	// exit
-	credits  int
-	wanted   int // SURBs asked for and not yet arrived
-	wantedAt time.Time
+	credits      int
+	wanted       int // SURBs asked for and not yet arrived
+	wantedAt     time.Time
+	srtt, rttvar time.Duration // round-trip estimate (exit)
+	rto          time.Duration // current retransmission timeout (exit)
 	// client
 	pendingSURBs int
 	lastRecv     time.Time
@@ -122,6 +125,7 @@ func New(cfg Config, deps Deps) (*Session, error) {
 		changed: make(chan struct{}),
 	}
 	s.lastRecv = s.clock.Now()
+	s.rto = cfg.RetransmitTimeout
 	return s, nil
 }
 
@@ -282,6 +286,13 @@ func (s *Session) Handle(msg []byte) error {
 		return ErrSessionClosed
 	}
 	s.stats.MessagesReceived++
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		kinds := make([]string, len(frames))
+		for i, f := range frames {
+			kinds[i] = fmt.Sprintf("%s/%d/%d", f.Kind, f.Stream, f.Seq)
+		}
+		s.log.Debug("received", "bytes", len(msg), "frames", strings.Join(kinds, " "))
+	}
 	now := s.clock.Now()
 	s.lastRecv = now
 	s.probes = 0
@@ -313,7 +324,9 @@ func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
 			s.stats.ProtocolErrors++
 			return nil
 		}
-		s.pendingSURBs = min(s.pendingSURBs+int(f.Seq), 4*MaxWant)
+		// Not cumulative: a repeated Want while the SURBs for the last
+		// one still wait here asks for nothing more.
+		s.pendingSURBs = max(s.pendingSURBs, int(f.Seq))
 		return nil
 	case KindReset:
 		if st := s.streams[f.Stream]; st != nil {
@@ -333,13 +346,18 @@ func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
 		}
 		st.peerRead = max(st.peerRead, read)
 		sack := f.Body[8:] // bit b of byte j: seq f.Seq+1+8j+b arrived
+		var sample time.Time
 		st.unacked = slices.DeleteFunc(st.unacked, func(sf *sentFrame) bool {
-			if sf.f.Seq < f.Seq {
-				return true
-			}
 			d := sf.f.Seq - f.Seq - 1
-			return sf.f.Seq > f.Seq && d < uint64(8*len(sack)) && sack[d/8]&(1<<(d%8)) != 0
+			acked := sf.f.Seq < f.Seq || (sf.f.Seq > f.Seq && d < uint64(8*len(sack)) && sack[d/8]&(1<<(d%8)) != 0)
+			if acked && sf.tries == 1 && sf.sentAt.After(sample) {
+				sample = sf.sentAt // Karn: only frames sent once measure the round trip
+			}
+			return acked
 		})
+		if !sample.IsZero() {
+			s.measureLocked(now.Sub(sample))
+		}
 		st.acked = max(st.acked, f.Seq)
 		st.lastActivity = now
 		return nil
@@ -414,6 +432,17 @@ func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
 		}
 	}
 	return accept
+}
+
+// measureLocked folds a round-trip sample into the RTO (RFC 6298).
+func (s *Session) measureLocked(r time.Duration) {
+	if s.srtt == 0 {
+		s.srtt, s.rttvar = r, r/2
+	} else {
+		s.rttvar = (3*s.rttvar + (s.srtt - r).Abs()) / 4
+		s.srtt = (7*s.srtt + r) / 8
+	}
+	s.rto = min(max(s.srtt+4*s.rttvar, s.cfg.RetransmitTimeout), MaxRTO)
 }
 
 func (s *Session) maxReorderFrames() int {

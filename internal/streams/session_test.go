@@ -102,6 +102,29 @@ func TestDownloadLossyNetwork(t *testing.T) {
 	}
 }
 
+// TestSlowPathAdaptsRTO: with a round trip three times the initial RTO
+// and no loss, the exit learns the round trip and stops resending.
+func TestSlowPathAdaptsRTO(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := &link{minDelay: 2 * time.Second, maxDelay: 500 * time.Millisecond}
+		p := newPair(t, 3, Config{}, Config{}, l)
+		got := fetch(t, p.client, "gen:300000:1")
+		if sum(got) != sum(pattern("gen:300000:1", 300000)) {
+			t.Fatal("download corrupted")
+		}
+		es := p.exit.Stats()
+		if es.Retransmits > es.MessagesSent/10 {
+			t.Errorf("%d of %d messages were resends on a lossless slow path", es.Retransmits, es.MessagesSent)
+		}
+		p.exit.mu.Lock()
+		rto := p.exit.rto
+		p.exit.mu.Unlock()
+		if rto < 4*time.Second {
+			t.Errorf("RTO %v after a 4-5 s round trip", rto)
+		}
+	})
+}
+
 func TestUpload(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := &link{maxDelay: 50 * time.Millisecond}
