@@ -34,7 +34,7 @@ var testLog = func() *slog.Logger {
 }()
 
 // fast is the traffic of the test clients: no mixing delay, quick streams.
-var fast = nativeclient.TrafficConfig{HopDelay: nativeclient.NoHopDelay, RealMean: 5 * time.Millisecond, LoopMean: -1}
+var fast = nativeclient.TrafficConfig{HopDelay: nativeclient.NoHopDelay, RealMean: 20 * time.Millisecond, LoopMean: -1}
 
 // testExit is a minimal network requester on a real client core: one
 // exit session per session id, SURBs kept in a queue, replies through them.
@@ -72,7 +72,7 @@ func (e *testExit) run(ctx context.Context, t *testing.T) {
 						es.surbs = es.surbs[1:]
 						es.mu.Unlock()
 						return e.core.Reply(ctx, surb, msg)
-					}, Accept: func(st *streams.Stream, target string) { e.accept(ctx, st, target) }})
+					}, Logger: testLog.With("side", "exit"), Accept: func(st *streams.Stream, target string) { e.accept(ctx, st, target) }})
 				if err != nil {
 					t.Error(err)
 					e.mu.Unlock()
