@@ -150,6 +150,7 @@ func cmdRun(ctx context.Context, args []string, s stdio) int {
 	var level, format string
 	fs.StringVar(&o.ID, "id", "", "client id (required)")
 	fs.IntVar(&o.Port, "port", 0, "port of the SOCKS5 listener on 127.0.0.1 (default: api.listen in the config, 1080 after init)")
+	fs.StringVar(&o.Metrics, "metrics", "", "host:port to serve Prometheus metrics at /metrics (default: api.metrics_listen in the config; none if empty)")
 	fs.BoolVar(&check, "check-config", false, "only validate the config strictly (unknown keys are errors) and the keys; exit 0 if valid, 1 if not")
 	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&format, "log-format", logging.FormatText, "log format: text or json")

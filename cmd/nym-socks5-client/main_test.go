@@ -19,7 +19,7 @@ func runCmd(args ...string) (int, string, string) {
 func TestHelpNamesEveryFlag(t *testing.T) {
 	for cmd, flags := range map[string][]string{
 		"init": {"id", "provider", "gateway", "gateway-url", "directory", "port", "force", "home"},
-		"run":  {"id", "port", "check-config", "log-level", "log-format", "home"},
+		"run":  {"id", "port", "metrics", "check-config", "log-level", "log-format", "home"},
 	} {
 		code, out, _ := runCmd(cmd, "--help")
 		if code != 0 {

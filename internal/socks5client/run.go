@@ -138,6 +138,9 @@ type RunOptions struct {
 	ID string
 	// Port, if not 0, overrides the port of api.listen.
 	Port int
+	// Metrics, if set, overrides api.metrics_listen: the host:port where
+	// Prometheus metrics are served at /metrics.
+	Metrics string
 	// Stdout receives the banner.
 	Stdout io.Writer
 	// Logger is the client's logger; nil discards logs.
@@ -156,6 +159,8 @@ type Addrs struct {
 	Address string
 	// Provider is the exit's address.
 	Provider string
+	// Metrics is the bound address of the /metrics listener, or nil.
+	Metrics net.Addr
 }
 
 // CheckConfig loads the config strictly and the keys, and reports problems.
@@ -233,9 +238,24 @@ func Run(ctx context.Context, opts RunOptions) error {
 		return err
 	}
 	addrs := Addrs{SOCKS: ln.Addr(), Address: core.Client.Address().String(), Provider: cfg.Socks5.Provider}
+	metricsAddr := cfg.Client.API.MetricsListen
+	if opts.Metrics != "" {
+		metricsAddr = opts.Metrics
+	}
+	var mln net.Listener
+	if metricsAddr != "" {
+		if mln, err = net.Listen("tcp", metricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		addrs.Metrics = mln.Addr()
+	}
 	if opts.Stdout != nil {
 		fmt.Fprintf(opts.Stdout, "nym-socks5-client %q\n  SOCKS5:    %s\n  address:   %s\n  provider:  %s\n  gateway:   %s\n  directory: %s\n",
 			cfg.Client.ID, addrs.SOCKS, addrs.Address, addrs.Provider, cfg.Client.Gateway.Identity, cfg.Client.Directory.URL)
+		if mln != nil {
+			fmt.Fprintf(opts.Stdout, "  metrics:   http://%s/metrics\n", mln.Addr())
+		}
 	}
 	if opts.Ready != nil {
 		opts.Ready(addrs)
@@ -262,6 +282,9 @@ func Run(ctx context.Context, opts RunOptions) error {
 	}
 	part("client", core.Run)
 	part("socks5", proxy.Run)
+	if mln != nil {
+		part("metrics", func(ctx context.Context) error { return serveMetrics(ctx, mln, proxy, log) })
+	}
 	log.Info("nym-socks5-client running", "socks5", addrs.SOCKS.String(), "address", addrs.Address, "provider", addrs.Provider)
 	<-ctx.Done()
 	done := make(chan struct{})

@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -175,7 +177,7 @@ func TestInitRunThroughMixnet(t *testing.T) {
 		ready := make(chan Addrs, 1)
 		done := make(chan error, 1)
 		go func() {
-			done <- Run(rctx, RunOptions{Home: root, ID: "s", Port: nettest.FreePort(t), Logger: testLog, Ready: func(a Addrs) { ready <- a }})
+			done <- Run(rctx, RunOptions{Home: root, ID: "s", Port: nettest.FreePort(t), Metrics: "127.0.0.1:0", Logger: testLog, Ready: func(a Addrs) { ready <- a }})
 		}()
 		var a Addrs
 		select {
@@ -206,6 +208,15 @@ func TestInitRunThroughMixnet(t *testing.T) {
 			if !errors.As(err, &se) || se.Code != socks5.ReplyNotAllowed {
 				t.Errorf("blocked host: %v, want SOCKS 0x02", err)
 			}
+		}
+		resp, err := http.Get("http://" + a.Metrics.String() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(m), "nym_socks5_streams_opened_total") || strings.Contains(string(m), "nym_socks5_connections_total 0\n") {
+			t.Errorf("metrics lack the proxy's counts:\n%.2000s", m)
 		}
 		rcancel()
 		if err := <-done; err != nil {

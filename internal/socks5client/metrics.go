@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The nym-go Authors.
+
+package socks5client
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Collectors returns the proxy's Prometheus metrics: counts only, no
+// targets or addresses.
+func (p *Proxy) Collectors() []prometheus.Collector {
+	counter := func(name, help string, f func(ProxyStats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nym_socks5_" + name, Help: help},
+			func() float64 { return float64(f(p.Stats())) })
+	}
+	gauge := func(name, help string, f func(ProxyStats) int) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nym_socks5_" + name, Help: help},
+			func() float64 { return float64(f(p.Stats())) })
+	}
+	return []prometheus.Collector{
+		counter("connections_total", "SOCKS connections accepted.", func(s ProxyStats) uint64 { return s.Connections }),
+		counter("refused_total", "CONNECTs the exit refused (SOCKS reply 0x02).", func(s ProxyStats) uint64 { return s.Refused }),
+		counter("failed_total", "CONNECTs that failed otherwise (no answer in time, session errors).", func(s ProxyStats) uint64 { return s.Failed }),
+		counter("foreign_messages_total", "Received messages that were not replies of this session.", func(s ProxyStats) uint64 { return s.Foreign }),
+		gauge("streams", "Streams open.", func(s ProxyStats) int { return s.Session.StreamsActive }),
+		counter("streams_opened_total", "Streams opened.", func(s ProxyStats) uint64 { return s.Session.StreamsOpened }),
+		counter("streams_reset_total", "Streams reset (by either side, idle or protocol errors).", func(s ProxyStats) uint64 { return s.Session.StreamsReset }),
+		counter("streams_idle_closed_total", "Streams closed after the idle timeout.", func(s ProxyStats) uint64 { return s.Session.StreamsIdleClosed }),
+		counter("messages_sent_total", "Stream-protocol messages sent to the provider.", func(s ProxyStats) uint64 { return s.Session.MessagesSent }),
+		counter("messages_received_total", "Stream-protocol messages received from the provider.", func(s ProxyStats) uint64 { return s.Session.MessagesReceived }),
+		counter("send_errors_total", "Messages the client core did not take.", func(s ProxyStats) uint64 { return s.Session.SendErrors }),
+		counter("malformed_messages_total", "Replies that failed to decode.", func(s ProxyStats) uint64 { return s.Session.Malformed }),
+		counter("protocol_errors_total", "Frames that broke the stream protocol.", func(s ProxyStats) uint64 { return s.Session.ProtocolErrors }),
+		counter("bytes_sent_total", "Payload bytes sent to the exit.", func(s ProxyStats) uint64 { return s.Session.DataBytesSent }),
+		counter("bytes_read_total", "Payload bytes received from the exit and read.", func(s ProxyStats) uint64 { return s.Session.DataBytesRead }),
+		counter("duplicate_frames_total", "Frames received twice (exit resends).", func(s ProxyStats) uint64 { return s.Session.Duplicates }),
+		counter("dropped_frames_total", "Frames dropped (beyond the reorder bound or for gone streams).", func(s ProxyStats) uint64 { return s.Session.DroppedFrames }),
+		counter("surbs_sent_total", "Reply SURBs sent to the exit.", func(s ProxyStats) uint64 { return s.Session.SURBsSent }),
+	}
+}
+
+// serveMetrics serves /metrics on ln until ctx ends.
+func serveMetrics(ctx context.Context, ln net.Listener, p *Proxy, log *slog.Logger) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(p.Collectors()...)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics")
+	select {
+	case <-ctx.Done():
+		srv.Close()
+		<-served
+		return nil
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	}
+}
