@@ -23,7 +23,7 @@ import (
 // messages may also be lost or duplicated. Delivery delays are virtual time
 // (the tests run in a synctest bubble with the real clock).
 type link struct {
-	t        *testing.T
+	t        testing.TB
 	mu       sync.Mutex
 	rng      *rand.Rand
 	loss     float64 // exit→client
@@ -93,7 +93,7 @@ func (l *link) exitSend(_ context.Context, msg []byte, surbs int) error {
 
 // server is the exit's side of the test: it answers targets of the form
 // "echo:1", "gen:<n>:<seed>", "sink:1", "halfecho:1" and refuses "deny:*".
-func server(t *testing.T) func(st *Stream, target string) {
+func server(t testing.TB) func(st *Stream, target string) {
 	return func(st *Stream, target string) {
 		kind, arg, _ := strings.Cut(target, ":")
 		if kind == "deny" {
@@ -156,8 +156,9 @@ type pair struct {
 	done   chan struct{}
 }
 
-func newPair(t *testing.T, seed uint64, ccfg, ecfg Config, l *link) *pair {
-	t.Helper()
+func newPair(tb testing.TB, seed uint64, ccfg, ecfg Config, l *link) *pair {
+	tb.Helper()
+	t := tb
 	if l == nil {
 		l = &link{}
 	}
@@ -171,11 +172,11 @@ func newPair(t *testing.T, seed uint64, ccfg, ecfg Config, l *link) *pair {
 	}
 	c, err := New(ccfg, Deps{Send: l.clientSend})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	e, err := New(ecfg, Deps{Send: l.exitSend, Accept: server(t)})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	l.client, l.exit = c, e
 	ctx, cancel := context.WithCancel(context.Background())
@@ -184,7 +185,7 @@ func newPair(t *testing.T, seed uint64, ccfg, ecfg Config, l *link) *pair {
 	wg.Go(func() { c.Run(ctx) })
 	wg.Go(func() { e.Run(ctx) })
 	go func() { wg.Wait(); close(p.done) }()
-	t.Cleanup(p.stop)
+	tb.Cleanup(p.stop)
 	return p
 }
 
