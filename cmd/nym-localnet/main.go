@@ -41,15 +41,16 @@ When every node is in the directory's topology and every client's API
 answers, it prints a table of nodes and clients and writes localnet.json in
 --dir (written only once ready) with the keys directory, dashboard, nodes
 (id, role, layer, mixnetAddress, httpAddress, clientsURL, identity,
-sphinxKey) and clients (id, address, apiPort, gateway).
+sphinxKey, provider), clients (id, address, apiPort, gateway) and socks5.
 
 The directory always runs inside nym-localnet. Nodes and clients run inside
 it too, unless --exec: then each runs as its own process ("nym-node run --id
 ID", "nym-client run --id ID" with NYM_HOME=--dir), its output forwarded to
 stderr with an "[id] " prefix. --exec finds the binaries in --bin-dir if
 given, else next to this program, else in $PATH, else builds them with
-"go build -o DIR/bin/ ./cmd/nym-node ./cmd/nym-client" when run inside the
-nym-go module. A child that exits early stops the whole network with an error.
+"go build -o DIR/bin/ ./cmd/nym-node ./cmd/nym-client ./cmd/nym-socks5-client"
+when run inside the nym-go module (a place without nym-socks5-client is used
+without the SOCKS5 proxy, with a warning). A child that exits early stops the whole network with an error.
 
 A network monitor (package internal/monitor) runs inside nym-localnet in both
 modes, once the network is ready, every --monitor-interval: it tests every
@@ -58,6 +59,17 @@ localnet.json "monitor" and in the table), puts in the topology and shows on
 the dashboard; clients avoid nodes under 50 %. Its files are in
 --dir/network-monitor/monitor/ (history kept in data/history.json).
 --no-monitor turns it off.
+
+gateway-1 is an exit gateway: its network requester connects SOCKS5 streams
+to this machine's loopback only (allow list 127.0.0.0/8, ::1, localhost). A
+SOCKS5 proxy (nym-socks5-client "socks5-1", files in --dir/socks5-clients/,
+registered at the last gateway) uses it as its provider; the table prints its
+address and localnet.json lists it under "socks5" (id, port, provider,
+gateway, address), so right after start:
+  curl --socks5-hostname 127.0.0.1:PORT http://127.0.0.1:8000/
+fetches from a server on this machine through the mixnet. With --exec it
+runs as "nym-socks5-client run --id socks5-1". --no-socks5 skips it. Its
+download rate is bounded by --exit-real-mean (about 2 KB per tick).
 
 Local network only: every node runs with [debug] fault_injection = true, so
 POST http://NODE-HTTP/api/v1/debug/fault {"drop": true} makes a node drop
@@ -98,6 +110,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log `level`: debug, info, warn or error (also passed to child processes)")
 	fs.DurationVar(&cfg.MonitorInterval, "monitor-interval", localnet.DefaultMonitorInterval, "time between the starts of two network monitor runs")
 	fs.BoolVar(&cfg.NoMonitor, "no-monitor", false, "run without the network monitor")
+	fs.BoolVar(&cfg.NoSOCKS5, "no-socks5", false, "run without the SOCKS5 proxy")
+	fs.DurationVar(&cfg.SOCKS5IdleTimeout, "socks5-idle-timeout", localnet.DefaultSOCKS5IdleTimeout, "the SOCKS5 proxy resets a stream with no traffic either way for this long\n(also how a download ends when its exit goes away)")
 	logFormat := fs.String("log-format", logging.FormatText, "log `format`: text or json")
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)

@@ -105,6 +105,12 @@ type Config struct {
 	MonitorInterval time.Duration
 	// NoMonitor runs the network without a monitor.
 	NoMonitor bool
+	// NoSOCKS5 runs the network without its SOCKS5 proxy (socks5.go).
+	NoSOCKS5 bool
+	// SOCKS5IdleTimeout is the proxy's stream idle timeout: a stream with
+	// no traffic either way for this long is reset, which also ends a
+	// download whose exit went away (default 60 s).
+	SOCKS5IdleTimeout time.Duration
 }
 
 // Deps holds what the network gets from its environment.
@@ -197,6 +203,11 @@ func (c *Config) validate() error {
 		c.MonitorInterval = DefaultMonitorInterval
 	} else if c.MonitorInterval < MinMonitorInterval {
 		errs = append(errs, fmt.Errorf("monitor interval: %v is below %v", c.MonitorInterval, MinMonitorInterval))
+	}
+	if c.SOCKS5IdleTimeout == 0 {
+		c.SOCKS5IdleTimeout = DefaultSOCKS5IdleTimeout
+	} else if c.SOCKS5IdleTimeout < 0 {
+		errs = append(errs, fmt.Errorf("socks5 idle timeout: %v is negative", c.SOCKS5IdleTimeout))
 	}
 	if c.ReadyTimeout == 0 {
 		c.ReadyTimeout = DefaultReadyTimeout

@@ -9,8 +9,9 @@
 // # What Run does
 //
 //  1. Creates Config.Dir (or a temporary directory), laid out as a
-//     NYM_HOME: nym-nodes/<id>/ and clients/<id>/ as nym-node init and
-//     nym-client init write them.
+//     NYM_HOME: nym-nodes/<id>/, clients/<id>/ and socks5-clients/<id>/
+//     as nym-node init, nym-client init and nym-socks5-client init write
+//     them.
 //  2. Serves a directory (internal/directory) in this process, in both
 //     modes, on Config.DirectoryListen.
 //  3. Picks a free 127.0.0.1 port for every listener (mixnet, HTTP API,
@@ -25,6 +26,10 @@
 //     "nym-client run --id ID"), and waits until each API answers
 //     selfAddress with the client's address, and until every node has
 //     fetched the full topology (settleTime after the last node joined).
+//     Meanwhile it initialises and runs the SOCKS5 proxy (socks5.go:
+//     socks5client.Init/Run, or "nym-socks5-client run --id socks5-1"),
+//     whose provider is gateway-1's network requester, and waits until
+//     its port accepts connections (unless Config.NoSOCKS5).
 //  6. Writes localnet.json (Info) atomically, prints a table to
 //     Deps.Stdout and calls Deps.Ready. The file never exists before.
 //     Then it starts the network monitor (monitor.go; in this process in

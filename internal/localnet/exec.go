@@ -28,33 +28,56 @@ const killAfter = ShutdownTimeout - 500*time.Millisecond
 // modulePath is this project's module; binaries are built only inside it.
 const modulePath = "github.com/nym-go/nym"
 
-// binaries are the paths of the programs Exec starts.
+// binaries are the paths of the programs Exec starts. socks5 may be empty
+// when the place the others come from lacks nym-socks5-client: the network
+// then runs without its SOCKS5 proxy (logged as a warning).
 type binaries struct {
-	node, client string
+	node, client, socks5 string
 }
 
-// findBinaries locates nym-node (and nym-client when there are clients):
-// in Config.BinDir if set; else next to os.Executable(); else in $PATH;
-// else it builds them with go build into root/bin when the working
-// directory is inside this module. The binaries come from one place, so
-// they match each other.
+// set records the path of the program name.
+func (b *binaries) set(name, path string) {
+	switch name {
+	case "nym-node":
+		b.node = path
+	case "nym-client":
+		b.client = path
+	case "nym-socks5-client":
+		b.socks5 = path
+	}
+}
+
+// findBinaries locates nym-node (and nym-client when there are clients,
+// and nym-socks5-client unless NoSOCKS5): in Config.BinDir if set; else
+// next to os.Executable(); else in $PATH; else it builds them with go build
+// into root/bin when the working directory is inside this module. The
+// binaries come from one place, so they match each other. A place that has
+// all but nym-socks5-client is used without it (the SOCKS5 proxy is then
+// not started).
 func (n *Net) findBinaries(ctx context.Context, root string) (binaries, error) {
 	names := []string{"nym-node"}
 	if n.cfg.Clients > 0 {
 		names = append(names, "nym-client")
 	}
+	optional := ""
+	if !n.cfg.NoSOCKS5 {
+		optional = "nym-socks5-client"
+	}
+	executable := func(p string) bool {
+		fi, err := os.Stat(p)
+		return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+	}
 	pick := func(dir string) (binaries, bool) {
 		var b binaries
 		for _, name := range names {
 			p := filepath.Join(dir, name)
-			if fi, err := os.Stat(p); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+			if !executable(p) {
 				return b, false
 			}
-			if name == "nym-node" {
-				b.node = p
-			} else {
-				b.client = p
-			}
+			b.set(name, p)
+		}
+		if p := filepath.Join(dir, optional); optional != "" && executable(p) {
+			b.socks5 = p
 		}
 		return b, true
 	}
@@ -78,15 +101,19 @@ func (n *Net) findBinaries(ctx context.Context, root string) (binaries, error) {
 			inPath = false
 			break
 		}
-		if name == "nym-node" {
-			b.node = p
-		} else {
-			b.client = p
-		}
+		b.set(name, p)
 	}
 	if inPath {
-		n.log.Info("using the binaries in $PATH", "nym-node", b.node, "nym-client", b.client)
+		if optional != "" {
+			if p, err := exec.LookPath(optional); err == nil {
+				b.socks5 = p
+			}
+		}
+		n.log.Info("using the binaries in $PATH", "nym-node", b.node, "nym-client", b.client, "nym-socks5-client", b.socks5)
 		return b, nil
+	}
+	if optional != "" {
+		names = append(names, optional)
 	}
 	return n.build(ctx, root, names, pick)
 }

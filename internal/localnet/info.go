@@ -38,6 +38,9 @@ type Info struct {
 	Clients []ClientInfo `json:"clients"`
 	// Monitor is the network monitor; absent with Config.NoMonitor.
 	Monitor *MonitorInfo `json:"monitor,omitempty"`
+	// SOCKS5 is the SOCKS5 proxy (nym-socks5-client) whose provider is the
+	// exit; absent with Config.NoSOCKS5.
+	SOCKS5 *SOCKS5Info `json:"socks5,omitempty"`
 }
 
 // NodeInfo describes one node.
@@ -151,6 +154,9 @@ func printTable(w io.Writer, info *Info) {
 		if n.Provider != "" {
 			fmt.Fprintf(w, "\nexit %s network requester: %s\n", n.ID, n.Provider)
 		}
+	}
+	if s := info.SOCKS5; s != nil {
+		fmt.Fprintf(w, "socks5: %s (curl --socks5-hostname %s URL)\n", s.Addr(), s.Addr())
 	}
 	if m := info.Monitor; m != nil {
 		fmt.Fprintf(w, "\nmonitor: identity %s, every %v (in-process; history %s)\n",

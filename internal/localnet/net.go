@@ -39,10 +39,13 @@ type Net struct {
 	deps Deps
 	log  *slog.Logger
 
-	mu    sync.Mutex          // guards live, mon and nodes
+	mu    sync.Mutex          // guards live, mon, nodes and nodeStop
 	live  *liveClients        // set once the clients have started
 	mon   *localMonitor       // set with the directory; nil with NoMonitor
 	nodes map[string]NodeInfo // by id, set once the nodes are initialised
+	// nodeStop holds each node's stop function (nil once StopNode stopped
+	// it), set once the nodes have started; nil again once Run stops.
+	nodeStop map[string]func()
 }
 
 // New checks cfg (zero fields take their defaults) and returns a Net.
@@ -94,6 +97,7 @@ func (n *Net) Run(ctx context.Context) (err error) {
 		n.log.Info("local network stopped", "error", err)
 	}()
 	defer n.endClients() // before sup.Stop: no client starts after
+	defer n.endNodes()
 
 	dirURL, err := n.startDirectory(sup, root)
 	if err != nil {
@@ -114,10 +118,13 @@ func (n *Net) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	nodeStop := make(map[string]func(), len(specs))
 	for _, s := range specs {
-		if err := n.startNode(sup, root, bins, s.info.ID); err != nil {
+		stop, err := n.startNode(sup, root, bins, s.info.ID)
+		if err != nil {
 			return n.cause(ctx, sup, err)
 		}
+		nodeStop[s.info.ID] = stop
 	}
 	info := &Info{Dir: root, Directory: dirURL, Dashboard: dirURL + "/", Exec: n.cfg.Exec}
 	nodes := make(map[string]NodeInfo, len(specs))
@@ -127,6 +134,7 @@ func (n *Net) Run(ctx context.Context) (err error) {
 	}
 	n.mu.Lock()
 	n.nodes = nodes
+	n.nodeStop = nodeStop
 	if n.mon != nil {
 		info.Monitor = &n.mon.info
 	}
@@ -140,16 +148,34 @@ func (n *Net) Run(ctx context.Context) (err error) {
 	// ready once every node has fetched again (clients start meanwhile).
 	settled := n.deps.Clock.NewTimer(settleTime)
 	defer settled.Stop()
+	socks, err := n.initSOCKS5(sup.ctx, root, dirURL, specs)
+	if err != nil {
+		return n.cause(ctx, sup, err)
+	}
+	if socks != nil && n.cfg.Exec && bins.socks5 == "" {
+		n.log.Warn("no nym-socks5-client next to nym-node: the network runs without its SOCKS5 proxy (build it, or pass --no-socks5)")
+		socks = nil
+	}
+	if socks != nil {
+		if err := n.startSOCKS5(sup, root, bins, socks); err != nil {
+			return n.cause(ctx, sup, err)
+		}
+	}
 	clients, err := n.startClients(sup, root, bins, dirURL, specs)
 	if err != nil {
 		return n.cause(ctx, sup, err)
+	}
+	if socks != nil {
+		if err := n.waitSOCKS5(sup.ctx, socks); err != nil {
+			return n.cause(ctx, sup, err)
+		}
 	}
 	select {
 	case <-settled.C():
 	case <-sup.ctx.Done():
 		return n.cause(ctx, sup, nil)
 	}
-	info.Clients = clients
+	info.Clients, info.SOCKS5 = clients, socks
 	info.ReadyMillis = n.deps.Clock.Now().Sub(start).Milliseconds()
 	if err := writeInfo(root, info); err != nil {
 		return fmt.Errorf("write %s: %w", InfoFile, err)
@@ -197,7 +223,7 @@ func (n *Net) prepareDir() (root string, cleanup func() error, err error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return "", nil, fmt.Errorf("localnet: %w", err)
 	}
-	old := []string{string(home.Node), string(home.Client), monitor.Role, "logs", InfoFile}
+	old := []string{string(home.Node), string(home.Client), string(home.Socks5Client), monitor.Role, "logs", InfoFile}
 	var found []string
 	for _, name := range old {
 		if _, err := os.Lstat(filepath.Join(root, name)); err == nil {
@@ -253,16 +279,16 @@ func (n *Net) startDirectory(sup *supervisor, root string) (string, error) {
 	return dirURL, nil
 }
 
-// startNode runs one node in-process, or as a child process with Exec.
-func (n *Net) startNode(sup *supervisor, root string, bins binaries, id string) error {
+// startNode runs one node in-process, or as a child process with Exec, and
+// returns the function that stops it alone (StopNode).
+func (n *Net) startNode(sup *supervisor, root string, bins binaries, id string) (stop func(), err error) {
 	if n.cfg.Exec {
-		_, err := n.startProcess(sup, root, id, bins.node, "run", "--id", id, "--log-level", n.cfg.LogLevel)
-		return err
+		return n.startProcess(sup, root, id, bins.node, "run", "--id", id, "--log-level", n.cfg.LogLevel)
 	}
-	sup.Go("node "+id, func(ctx context.Context) error {
+	ctx, cancel := sup.Part()
+	return sup.GoPart(ctx, cancel, "node "+id, func(ctx context.Context) error {
 		return node.Run(ctx, node.RunOptions{Home: root, ID: id, Stdout: io.Discard, Logger: n.deps.Logger})
-	})
-	return nil
+	}), nil
 }
 
 // waitNodes polls until every node is ready or Config.ReadyTimeout passes.
