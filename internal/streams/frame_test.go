@@ -217,7 +217,9 @@ func TestIdleTimeout(t *testing.T) {
 			t.Fatal("the idle stream was not closed")
 		}
 	}
-	if s := client.Stats(); s.StreamsIdleClosed != 1 || s.StreamsActive != 0 {
-		t.Errorf("client stats %+v", s)
+	// Whichever side notices first closes its end and resets the other.
+	cs, es := client.Stats(), exit.Stats()
+	if cs.StreamsIdleClosed+es.StreamsIdleClosed == 0 || cs.StreamsActive != 0 || es.StreamsActive != 0 {
+		t.Errorf("client stats %+v\nexit stats %+v", cs, es)
 	}
 }
