@@ -158,8 +158,8 @@ func TestReconnect(t *testing.T) {
 	}
 }
 
-// TestLargeMessageWithLoss: a 1 MiB message (about 660 fragments; 128 KiB
-// under the race detector) arrives intact with 10% of the packets and acks
+// TestLargeMessageWithLoss: a 1 MiB message (about 660 fragments; 64 KiB
+// at a slower rate under the race detector) arrives intact with 10% of the packets and acks
 // dropped. Random loss is not overload, so the retry backoff only slows
 // recovery here; it is capped at 1 s (Config.AckMaxWait).
 func TestLargeMessageWithLoss(t *testing.T) {
@@ -169,13 +169,13 @@ func TestLargeMessageWithLoss(t *testing.T) {
 	leaktest.Check(t)
 	tn := startNet(t)
 	var dropped atomic.Int64
-	a := tn.newClient(t, 0, clientOpts{seed: 8, realMean: time.Millisecond,
+	size, mean := 1<<20, time.Millisecond
+	if raceEnabled { // the race detector makes packets ~10x dearer: keep the machine below overload
+		size, mean = 64<<10, 5*time.Millisecond
+	}
+	a := tn.newClient(t, 0, clientOpts{seed: 8, realMean: mean,
 		ackMaxWait: time.Second, wrap: lossyWrap(0.1, 4, &dropped)})
 	b := tn.newClient(t, 1, clientOpts{seed: 9, wrap: lossyWrap(0.1, 5, &dropped)})
-	size := 1 << 20
-	if raceEnabled {
-		size = 128 << 10
-	}
 	msg := make([]byte, size)
 	if _, err := rand.Read(msg); err != nil {
 		t.Fatal(err)
@@ -184,7 +184,9 @@ func TestLargeMessageWithLoss(t *testing.T) {
 	if _, err := a.Send(context.Background(), b.Address(), msg, false); err != nil {
 		t.Fatal(err)
 	}
-	got := receive(t, b, 18*time.Second)
+	// A hang bound, not a speed target: it takes a few seconds when the
+	// machine is quiet.
+	got := receive(t, b, 90*time.Second)
 	if !bytes.Equal(got.Message, msg) {
 		t.Fatalf("B got %d bytes, want the %d sent", len(got.Message), len(msg))
 	}

@@ -257,15 +257,23 @@ func (tn *testNet) newClientStop(t *testing.T, gw int, o clientOpts) (*client.Cl
 }
 
 // receive waits for one message on c.
+//
+// timeout is what the caller expects on a quiet machine; the wait is at
+// least minWait, since the timeout only bounds a hang: under -race on a
+// shared 2-core machine a packet can take many times longer.
 func receive(t *testing.T, c *client.Client, timeout time.Duration) client.Received {
 	t.Helper()
+	timeout = max(timeout, minWait)
 	select {
 	case r := <-c.Receive():
 		return r
 	case f := <-c.Failures():
 		t.Fatalf("message %d failed: %v", f.ID, f.Err)
 	case <-time.After(timeout):
-		t.Fatal("no message in time")
+		t.Fatalf("no message in %v", timeout)
 	}
 	return client.Received{}
 }
+
+// minWait is the least time receive waits for a message.
+const minWait = 60 * time.Second
