@@ -39,7 +39,7 @@ func TestAcksFlowWhileAppDoesNotRead(t *testing.T) {
 	}
 	// A's message is acknowledged: a client that waited for its
 	// application would leave it pending (and resend it until it failed).
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(minWait)
 	for a.Pending() > 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("A still has %d unacknowledged messages although B got its message", a.Pending())
@@ -65,7 +65,7 @@ func TestFullReceiveBufferLeavesMessagesAtGateway(t *testing.T) {
 	a := tn.newClient(t, 0, clientOpts{seed: 1, receiveQueue: 1, receiveBuffer: 1})
 	b := tn.newClient(t, 1, clientOpts{seed: 2})
 	want := sendMany(t, b, a, 6)
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(minWait)
 	for a.Deferred() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("A never deferred a delivery: its receive buffer never filled")
