@@ -218,8 +218,8 @@ func TestIdleTimeout(t *testing.T) {
 		}
 	}
 	// Whichever side notices first closes its end and resets the other.
-	cs, es := client.Stats(), exit.Stats()
-	if cs.StreamsIdleClosed+es.StreamsIdleClosed == 0 || cs.StreamsActive != 0 || es.StreamsActive != 0 {
-		t.Errorf("client stats %+v\nexit stats %+v", cs, es)
+	cst, est := client.Stats(), exit.Stats()
+	if cst.StreamsIdleClosed+est.StreamsIdleClosed == 0 || cst.StreamsActive != 0 || est.StreamsActive != 0 {
+		t.Errorf("client stats %+v\nexit stats %+v", cst, est)
 	}
 }
