@@ -27,6 +27,10 @@ const (
 type Count struct {
 	Sent     uint64 `json:"sent"`
 	Received uint64 `json:"received"`
+	// Late is how many of Received arrived after the run's wait ended
+	// (added to the record later, see History.AddLate); the run's
+	// published last-run score did not include them.
+	Late uint64 `json:"late,omitempty"`
 }
 
 // Percent returns received/sent × 100 (0 when nothing was sent).
@@ -126,6 +130,31 @@ func (h *History) Add(r RunRecord) {
 		i = len(h.Runs) - MaxRuns
 	}
 	h.Runs = append(h.Runs[:0], h.Runs[i:]...)
+}
+
+// AddLate adds n packets of pubKey that arrived after run id ended to the
+// run's record, as received and late (never beyond what was sent). It
+// reports whether the record changed.
+func (h *History) AddLate(id uint64, pubKey string, n uint64) bool {
+	for i := len(h.Runs) - 1; i >= 0; i-- {
+		r := &h.Runs[i]
+		if r.ID != id {
+			continue
+		}
+		c, ok := r.Nodes[pubKey]
+		if !ok {
+			return false
+		}
+		n = min(n, c.Sent-c.Received)
+		if n == 0 {
+			return false
+		}
+		c.Received += n
+		c.Late += n
+		r.Nodes[pubKey] = c
+		return true
+	}
+	return false
 }
 
 // Last returns the newest run, if any.

@@ -163,3 +163,27 @@ func TestRunSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Late arrivals are added to their run's record as received and late, never
+// beyond what was sent, and count in the windows.
+func TestHistoryAddLate(t *testing.T) {
+	var h monitor.History
+	r1 := run(t0.Add(-time.Minute), map[string]monitor.Count{"a": {Sent: 5, Received: 2}})
+	h.Add(r1)
+	h.Add(run(t0, map[string]monitor.Count{"a": {Sent: 5, Received: 5}}))
+	if !h.AddLate(r1.ID, "a", 2) {
+		t.Fatal("AddLate reported no change")
+	}
+	if got := h.Runs[0].Nodes["a"]; got != (monitor.Count{Sent: 5, Received: 4, Late: 2}) {
+		t.Fatalf("record after AddLate: %+v", got)
+	}
+	if !h.AddLate(r1.ID, "a", 9) || h.Runs[0].Nodes["a"] != (monitor.Count{Sent: 5, Received: 5, Late: 3}) {
+		t.Fatalf("capped AddLate: %+v", h.Runs[0].Nodes["a"])
+	}
+	if h.AddLate(r1.ID, "a", 1) || h.AddLate(r1.ID, "b", 1) || h.AddLate(12345, "a", 1) {
+		t.Fatal("AddLate changed a full count, an untested node or an unknown run")
+	}
+	if w := h.Window("a", t0, monitor.Hour); w.Sent != 10 || w.Received != 10 {
+		t.Fatalf("window %+v", w)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -86,6 +87,9 @@ const (
 	payloadSize    = 1 + 8 + 8 + 32
 )
 
+// ioTimeout bounds one Send or Ack on a gateway connection.
+const ioTimeout = 10 * time.Second
+
 // Monitor measures the network. Build it with New; call Run (or RunOnce)
 // from one goroutine.
 type Monitor struct {
@@ -96,20 +100,11 @@ type Monitor struct {
 
 	conns map[string]*gwConn // by gateway identity (base58); Run's goroutine only
 
-	mu      sync.Mutex // guards the fields below, written by the receivers
-	runID   uint64
-	phase   int
-	pending map[uint64]*probe // by nonce
-	left    int               // probes of the current phase not yet received
-	arrived chan struct{}     // signalled (cap 1) when left may have reached 0
-}
-
-// probe is one test packet in flight.
-type probe struct {
-	node     string // the pubKey it counts for ("" for validation packets)
-	route    int    // the candidate route it validates (-1 for tests)
-	phase    int
-	received bool
+	mu      sync.Mutex    // guards the fields below, also used by the receivers
+	cur     *runProbes    // the run in progress; nil between runs
+	prev    *runProbes    // the run before: its late arrivals still count
+	stats   RunStats      // the current (or next) run's counters
+	arrived chan struct{} // signalled (cap 1) when a probe of cur's phase arrived
 }
 
 // gwConn is the monitor's client at one gateway.
@@ -119,7 +114,7 @@ type gwConn struct {
 	encKey [e2e.KeySize]byte
 	conn   GatewayConn
 	cancel context.CancelFunc
-	done   chan struct{} // closed when the receiver stops
+	done   chan struct{} // closed when the receiver stops (it closes conn first)
 }
 
 // New builds a monitor and loads its history.
@@ -167,6 +162,7 @@ func (m *Monitor) History() History {
 // connections. A failed run is logged and retried at the next interval.
 func (m *Monitor) Run(ctx context.Context) error {
 	defer m.closeAll()
+	defer m.saveLate()
 	for {
 		start := m.deps.Clock.Now()
 		if _, err := m.RunOnce(ctx); err != nil && ctx.Err() == nil {
@@ -183,8 +179,40 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 }
 
-// Close closes the gateway connections (Run does it when it returns).
-func (m *Monitor) Close() { m.closeAll() }
+// Close closes the gateway connections (Run does it when it returns) and
+// writes the late arrivals of the last run to the history.
+func (m *Monitor) Close() {
+	m.closeAll()
+	m.saveLate()
+}
+
+// saveLate adds the late arrivals of the previous run to its record and
+// writes the history if that changed it. Run's goroutine only.
+func (m *Monitor) saveLate() {
+	if m.applyLate() {
+		if err := m.hist.Save(m.cfg.HistoryFile); err != nil {
+			m.log.Error("save history", "err", err)
+		}
+	}
+}
+
+// applyLate adds the late arrivals of the previous run counted so far to
+// its record in the history and reports whether there were any.
+func (m *Monitor) applyLate() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.prev == nil || len(m.prev.late) == 0 {
+		return false
+	}
+	changed := false
+	for k, n := range m.prev.late {
+		if m.hist.AddLate(m.prev.id, k, n) {
+			changed = true
+		}
+	}
+	clear(m.prev.late)
+	return changed
+}
 
 func (m *Monitor) closeAll() {
 	for k, c := range m.conns {
@@ -212,6 +240,8 @@ type Result struct {
 	// Report is what was (or, without Config.Publish, would have been)
 	// published.
 	Report *dirapi.ReliabilityReport
+	// Stats count what happened to the run's packets at the monitor.
+	Stats RunStats
 }
 
 // node is a node under test: a mix (layer 1..3) or a gateway (layer 0).
@@ -250,9 +280,11 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 	m.connect(ctx, gws)
 	runID := m.deps.Rand.Uint64()
 	m.mu.Lock()
-	m.runID = runID
-	m.pending = make(map[uint64]*probe)
+	m.cur = newRunProbes(runID)
+	late := m.stats.Late // arrived between the runs
+	m.stats = RunStats{Late: late}
 	m.mu.Unlock()
+	defer m.endRun()
 
 	// Phase 1: validate candidate routes.
 	last, _ := m.hist.Last()
@@ -264,7 +296,7 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 	m.startPhase()
 	for i, r := range cands {
 		for range m.cfg.RoutePackets {
-			m.send(ctx, top, r, "", i)
+			m.send(ctx, top, r, "", i, false)
 		}
 	}
 	m.wait(ctx)
@@ -272,11 +304,12 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 	goodRoutes := 0
 	perRoute := make([]int, len(cands))
 	m.mu.Lock()
-	for _, p := range m.pending {
+	for _, p := range m.cur.probes {
 		if p.received && p.route >= 0 {
 			perRoute[p.route]++
 		}
 	}
+	st := m.stats
 	m.mu.Unlock()
 	for i, r := range cands {
 		if float64(perRoute[i]) >= GoodRouteFraction*float64(m.cfg.RoutePackets) {
@@ -288,6 +321,8 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 		}
 	}
 	if goodRoutes == 0 {
+		m.log.Warn("no candidate route delivered", "routes", len(cands), "per_route", perRoute,
+			"sent", st.Sent, "received", st.Received, "send_failed", st.SendFailed, "stray", st.Stray)
 		return nil, fmt.Errorf("monitor: none of %d candidate routes delivered; cannot pin losses on nodes", len(cands))
 	}
 
@@ -318,7 +353,9 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 			} else {
 				r.mix[n.layer-1] = n.index
 			}
-			m.send(ctx, top, r, n.key, -1)
+			// A packet the monitor fails to send counts only against
+			// the sending gateway, and only when it is under test.
+			m.send(ctx, top, r, n.key, -1, n.layer == 0)
 		}
 	}
 	m.wait(ctx)
@@ -328,7 +365,7 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 
 	counts := make(map[string]Count, len(nodes))
 	m.mu.Lock()
-	for _, p := range m.pending {
+	for _, p := range m.cur.probes {
 		if p.route >= 0 {
 			continue // a validation packet
 		}
@@ -339,17 +376,20 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 		}
 		counts[p.node] = c
 	}
-	m.pending = nil
+	st = m.stats
 	m.mu.Unlock()
+	m.applyLate()
 	now := m.deps.Clock.Now()
-	rec := RunRecord{ID: runID, Time: now.UnixNano(), Nodes: counts}
+	rec := RunRecord{ID: runID, Time: now.UnixNano(), Nodes: maps.Clone(counts)}
 	m.hist.Add(rec)
 	if err := m.hist.Save(m.cfg.HistoryFile); err != nil {
 		m.log.Error("save history", "err", err)
 	}
 	rep := m.report(rec, now)
-	res := &Result{ID: runID, Time: now, Nodes: counts, GoodRoutes: goodRoutes, Report: rep}
-	m.log.Info("run finished", "nodes", len(counts), "good_routes", goodRoutes, "of", len(cands))
+	res := &Result{ID: runID, Time: now, Nodes: counts, GoodRoutes: goodRoutes, Report: rep, Stats: st}
+	m.log.Info("run finished", "nodes", len(counts), "good_routes", goodRoutes, "of", len(cands),
+		"sent", st.Sent, "received", st.Received, "send_failed", st.SendFailed, "late_previous", st.Late,
+		"duplicates", st.Duplicates, "surb_acks", st.SURBAcks, "stray", st.Stray)
 	if m.cfg.Publish {
 		if err := m.deps.Directory.PostReliability(ctx, rep); err != nil {
 			return res, fmt.Errorf("monitor: publish: %w", err)
@@ -445,13 +485,21 @@ func (m *Monitor) candidates(top *topology.Topology, preferred func(string) bool
 	return out
 }
 
-// startPhase forgets the previous phase's probes' arrival signal and
-// starts counting anew. Probes of earlier phases of the run stay in
-// pending (they are still counted if they arrive late).
+// endRun ends the current run: packets of it that arrive from now on are
+// late, and those of the run before no longer count.
+func (m *Monitor) endRun() {
+	m.mu.Lock()
+	if m.cur != nil {
+		m.prev, m.cur = m.cur, nil
+	}
+	m.stats = RunStats{}
+	m.mu.Unlock()
+}
+
+// startPhase starts counting a new phase of the current run.
 func (m *Monitor) startPhase() {
 	m.mu.Lock()
-	m.left = 0
-	m.phase++
+	m.cur.startPhase()
 	m.mu.Unlock()
 	select {
 	case <-m.arrived:
@@ -460,25 +508,14 @@ func (m *Monitor) startPhase() {
 }
 
 // send builds and sends one test packet on r (from and to r's gateway),
-// registering its probe first. A packet that cannot be sent (no
-// connection to the gateway, a send error) stays pending: it counts as
-// lost.
-func (m *Monitor) send(ctx context.Context, top *topology.Topology, r route, nodeKey string, cand int) {
-	nonce := m.deps.Rand.Uint64()
-	m.mu.Lock()
-	for m.pending[nonce] != nil {
-		nonce++
-	}
-	m.pending[nonce] = &probe{node: nodeKey, route: cand, phase: m.phase}
-	m.left++
-	runID := m.runID
-	m.mu.Unlock()
-
+// registering its probe first. A packet that cannot be sent (no connection
+// to the gateway, a send error) counts as lost if blameGateway is set (the
+// sending gateway is the node under test) or it validates a route;
+// otherwise it is forgotten (counted in RunStats.SendFailed), so the node
+// under test is not blamed for the monitor's failure.
+func (m *Monitor) send(ctx context.Context, top *topology.Topology, r route, nodeKey string, cand int, blameGateway bool) {
 	gw := top.Gateways()[r.gw]
 	c := m.conns[base58.Encode(gw.Identity)]
-	if c == nil {
-		return
-	}
 	hops := make([]sphinx.Hop, 0, topology.Layers+1)
 	for l, x := range r.mix {
 		mx := top.Layer(l + 1)[x]
@@ -486,12 +523,33 @@ func (m *Monitor) send(ctx context.Context, top *topology.Topology, r route, nod
 	}
 	hops = append(hops, sphinx.Hop{Address: gw.Address, PublicKey: gw.SphinxKey})
 	ackRoute := slices.Clone(hops)
+	var total time.Duration
 	for i, d := range cover.Delays(m.deps.Rand, m.cfg.HopDelay, topology.Layers) {
 		hops[i].Delay = d
+		total += d
 	}
 	for i, d := range cover.Delays(m.deps.Rand, m.cfg.HopDelay, topology.Layers) {
 		ackRoute[i].Delay = d
 	}
+
+	m.mu.Lock()
+	nonce := m.cur.add(m.deps.Rand.Uint64(), nodeKey, cand, m.deps.Clock.Now().Add(total))
+	runID := m.cur.id
+	m.mu.Unlock()
+	failed := func(reason string, err error) {
+		m.log.Debug("test packet not sent", "reason", reason, "gateway", base58.Encode(gw.Identity), "err", err)
+		m.mu.Lock()
+		m.stats.SendFailed++
+		if !blameGateway && cand < 0 {
+			m.cur.remove(nonce)
+		}
+		m.mu.Unlock()
+	}
+	if c == nil {
+		failed("no connection", nil)
+		return
+	}
+
 	var key [32]byte
 	if nodeKey != "" {
 		if b, err := base58.DecodeFixed(nodeKey, 32); err == nil {
@@ -506,23 +564,30 @@ func (m *Monitor) send(ctx context.Context, top *topology.Topology, r route, nod
 	cr := m.cryptoRand()
 	sealed, err := e2e.Seal(cr, c.self.Encryption, frag)
 	if err != nil {
-		m.log.Error("seal", "err", err)
+		failed("seal", err)
 		return
 	}
 	ackKey := sha256.Sum256(append([]byte("nym-go/monitor/ack"), m.deps.ClientSeed...))
 	surbAck, _, err := e2e.BuildSURBAck(cr, ackRoute, c.self, ackKey[:], fragment.ID{Message: nonce | 1})
 	if err != nil {
-		m.log.Error("surb-ack", "err", err)
+		failed("surb-ack", err)
 		return
 	}
 	first, pkt, err := e2e.Compose(cr, hops, c.self, surbAck, sealed, sphinx.Regular)
 	if err != nil {
-		m.log.Error("compose", "err", err)
+		failed("compose", err)
 		return
 	}
-	if err := c.conn.Send(ctx, first, sphinx.Regular, pkt); err != nil {
-		m.log.Debug("send", "gateway", c.self.Gateway, "err", err)
+	sctx, cancel := context.WithTimeout(ctx, ioTimeout)
+	err = c.conn.Send(sctx, first, sphinx.Regular, pkt)
+	cancel()
+	if err != nil {
+		failed("send", err)
+		return
 	}
+	m.mu.Lock()
+	m.stats.Sent++
+	m.mu.Unlock()
 }
 
 func (m *Monitor) cryptoRand() io.Reader {
@@ -532,41 +597,60 @@ func (m *Monitor) cryptoRand() io.Reader {
 	return crand.Reader
 }
 
-// wait returns when every probe of the phase arrived, Config.WaitTimeout
-// after it was called (the phase's last send), or when ctx ends.
+// wait returns when every probe of the phase arrived, when the phase's
+// deadline passed (see runProbes.deadline: Config.WaitTimeout after the
+// latest arrival drawn for its packets, extended while packets keep
+// arriving), or when ctx ends. It is called after the phase's last send.
 func (m *Monitor) wait(ctx context.Context) {
-	t := m.deps.Clock.NewTimer(m.cfg.WaitTimeout)
-	defer t.Stop()
+	sent := m.deps.Clock.Now()
 	for {
 		m.mu.Lock()
-		left := m.left
+		left := m.cur.left
+		deadline := m.cur.deadline(sent, m.cfg.WaitTimeout)
 		m.mu.Unlock()
 		if left <= 0 {
 			return
 		}
+		d := deadline.Sub(m.deps.Clock.Now())
+		if d <= 0 {
+			return
+		}
+		t := m.deps.Clock.NewTimer(d)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C():
-			return
 		case <-m.arrived:
 		}
+		t.Stop()
 	}
 }
 
-// deliver records a received test packet.
+// deliver records the arrival of a test packet: on time for the current
+// run, late for the previous one, else stray.
 func (m *Monitor) deliver(runID, nonce uint64) {
+	now := m.deps.Clock.Now()
 	m.mu.Lock()
-	p := m.pending[nonce]
-	ok := runID == m.runID && p != nil && !p.received
-	if ok {
-		p.received = true
-		if p.phase == m.phase {
-			m.left--
-		}
+	a := arrivalStray
+	switch {
+	case m.cur != nil && runID == m.cur.id:
+		a = m.cur.arrive(nonce, now, false)
+	case m.prev != nil && runID == m.prev.id:
+		a = m.prev.arrive(nonce, now, true)
+	}
+	switch a {
+	case arrivalOnTime:
+		m.stats.Received++
+	case arrivalLate:
+		m.stats.Late++
+	case arrivalDuplicate:
+		m.stats.Duplicates++
+	default:
+		m.stats.Stray++
 	}
 	m.mu.Unlock()
-	if ok {
+	if a == arrivalOnTime {
 		select {
 		case m.arrived <- struct{}{}:
 		default:
@@ -604,13 +688,16 @@ func (m *Monitor) connect(ctx context.Context, gws []topology.Gateway) {
 		k := base58.Encode(g.Identity)
 		want[k] = true
 		if c := m.conns[k]; c != nil {
+			// A connection whose receiver stopped is replaced: nothing
+			// would read and acknowledge its deliveries.
 			select {
 			case <-c.conn.Done():
-				c.close()
-				delete(m.conns, k)
+			case <-c.done:
 			default:
 				continue
 			}
+			c.close()
+			delete(m.conns, k)
 		}
 		id, encPriv, encPub, err := m.clientKeys(g.Identity)
 		if err != nil {
@@ -641,26 +728,56 @@ func (m *Monitor) connect(ctx context.Context, gws []topology.Gateway) {
 	}
 }
 
-// receive reads c's deliveries until the connection or ctx ends, acks
-// each, and records the test packets among them. Anything else (the
-// SURB-acks of test packets, garbage) is dropped.
+// receive reads c's deliveries until the connection or ctx ends,
+// acknowledging each at once, during a run or between runs, as a client
+// does (it never waits for Run), and records the test packets among them.
+// SURB-acks are counted; anything else is dropped. If it cannot go on (the
+// connection ended, an ack could not be written within ioTimeout) it
+// closes the connection, so the next run dials the gateway again instead of
+// leaving the gateway to time out and store every later delivery.
 func (m *Monitor) receive(ctx context.Context, c *gwConn) {
 	defer close(c.done)
+	defer c.conn.Close()
 	for {
 		d, err := c.conn.Receive(ctx)
 		if err != nil {
+			if ctx.Err() == nil {
+				m.log.Warn("gateway connection lost", "gateway", base58.Encode(c.gw.Identity), "err", err)
+			}
 			return
 		}
-		if err := c.conn.Ack(ctx, d.ID); err != nil {
+		actx, cancel := context.WithTimeout(ctx, ioTimeout)
+		err = c.conn.Ack(actx, d.ID)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				m.log.Warn("cannot acknowledge a delivery; reconnecting at the next run",
+					"gateway", base58.Encode(c.gw.Identity), "err", err)
+			}
 			return
 		}
-		if d.IsAck() || d.Reply() {
-			continue
-		}
-		frag, err := e2e.OpenDelivery(c.encKey, d.Data)
-		if err != nil || len(frag) < payloadSize || frag[0] != payloadVersion {
-			continue
-		}
-		m.deliver(binary.BigEndian.Uint64(frag[1:]), binary.BigEndian.Uint64(frag[9:]))
+		m.handle(c, d)
 	}
+}
+
+// handle records one acknowledged delivery.
+func (m *Monitor) handle(c *gwConn, d gwclient.Delivery) {
+	if d.IsAck() {
+		m.mu.Lock()
+		m.stats.SURBAcks++
+		m.mu.Unlock()
+		return
+	}
+	var frag []byte
+	var err error
+	if !d.Reply() {
+		frag, err = e2e.OpenDelivery(c.encKey, d.Data)
+	}
+	if d.Reply() || err != nil || len(frag) < payloadSize || frag[0] != payloadVersion {
+		m.mu.Lock()
+		m.stats.Stray++
+		m.mu.Unlock()
+		return
+	}
+	m.deliver(binary.BigEndian.Uint64(frag[1:]), binary.BigEndian.Uint64(frag[9:]))
 }

@@ -6,12 +6,15 @@ package monitor_test
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"math/rand/v2"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nym-go/nym/internal/dirapi"
+	"github.com/nym-go/nym/internal/gateway/gwclient"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/monitor"
 	"github.com/nym-go/nym/internal/sphinx"
@@ -28,6 +31,12 @@ func key(seed byte) ed25519.PrivateKey {
 // file.
 func newMonitor(t *testing.T, n *testNet, file string, seed uint64) *monitor.Monitor {
 	t.Helper()
+	return newMonitorDial(t, n, file, seed, nil)
+}
+
+// newMonitorDial is newMonitor with Deps.Dial set to dial.
+func newMonitorDial(t *testing.T, n *testNet, file string, seed uint64, dial monitor.DialFunc) *monitor.Monitor {
+	t.Helper()
 	dir, err := monitor.NewHTTPDirectory(n.dirURL, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +46,7 @@ func newMonitor(t *testing.T, n *testNet, file string, seed uint64) *monitor.Mon
 		WaitTimeout: 3 * time.Second, HopDelay: monitor.NoHopDelay, HistoryFile: file, Publish: true,
 	}, monitor.Deps{
 		Identity: key(1), ClientSeed: make([]byte, 32), Directory: dir,
-		Rand: rand.New(rand.NewPCG(seed, 1)),
+		Rand: rand.New(rand.NewPCG(seed, 1)), Dial: dial,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -136,5 +145,63 @@ restart:
 	h := m2.History()
 	if len(h.Runs) != 2 || h.Runs[1].Nodes[dead].Received != 0 || h.Runs[0].Nodes[dead].Received != 5 {
 		t.Fatalf("history after restart: %+v", h)
+	}
+}
+
+// failingAcks is a gateway connection whose acknowledgements fail while
+// the connection itself stays open.
+type failingAcks struct{ monitor.GatewayConn }
+
+func (failingAcks) Ack(context.Context, ...uint64) error {
+	return errors.New("ack refused by the test")
+}
+
+// When the monitor cannot acknowledge a delivery it must not leave the
+// connection open and unread (its gateway would time out and store every
+// later delivery, and the monitor would never hear of them): it closes it,
+// and the next run dials the gateway again and scores every node 100.
+func TestMonitorRedialsWhenAckFails(t *testing.T) {
+	leaktest.Check(t)
+	if testing.Short() {
+		t.Skip("starts a network")
+	}
+	n := startNet(t, key(1).Public().(ed25519.PublicKey), 1, 1)
+	var dials atomic.Int32
+	keys := &gwclient.MemKeys{}
+	dial := func(ctx context.Context, gw topology.Gateway, id ed25519.PrivateKey) (monitor.GatewayConn, error) {
+		c, err := gwclient.Dial(ctx, gw.ClientURL, id, gw.Identity, keys, nil)
+		if err != nil {
+			return nil, err
+		}
+		if dials.Add(1) == 1 {
+			return failingAcks{c}, nil
+		}
+		return c, nil
+	}
+	m := newMonitorDial(t, n, filepath.Join(t.TempDir(), "history.json"), 3, dial)
+	defer m.Close()
+	ctx := context.Background()
+	if res, err := m.RunOnce(ctx); err == nil {
+		// The first delivery's ack failed and closed the connection: at
+		// most that one packet was counted, so no route validated.
+		t.Fatalf("run 1 over a connection whose acks fail succeeded: %+v", res)
+	}
+	res, err := m.RunOnce(ctx)
+	if err != nil {
+		t.Fatalf("run 2: %v", err)
+	}
+	if got := dials.Load(); got != 2 {
+		t.Errorf("dialled the gateway %d times, want 2", got)
+	}
+	if len(res.Nodes) != 4 {
+		t.Fatalf("run 2 tested %d nodes: %v", len(res.Nodes), res.Nodes)
+	}
+	for k, c := range res.Nodes {
+		if c.Sent != 5 || c.Received != 5 {
+			t.Errorf("run 2: node %s: %+v, want 5/5", k, c)
+		}
+	}
+	if st := res.Stats; st.Sent != 30 || st.Received != 30 || st.SendFailed != 0 {
+		t.Errorf("run 2 stats %+v, want 30 sent and received (2 routes × 5 validation, 4 nodes × 5 test)", st)
 	}
 }
