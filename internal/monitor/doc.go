@@ -18,9 +18,17 @@
 //     routes whose other hops are known-good, so a loss is pinned on the
 //     node under test;
 //  4. waits until every packet arrived or Config.WaitTimeout passed since
-//     the last send, scores each node received/sent × 100, appends the
-//     run to the History (written atomically) and posts a signed
-//     dirapi.ReliabilityReport with the last run, last hour and last day.
+//     the latest arrival time drawn for them (longer while packets keep
+//     arriving, at most three WaitTimeouts), scores each node
+//     received/sent × 100, appends the run to the History (written
+//     atomically) and posts a signed dirapi.ReliabilityReport with the
+//     last run, last hour and last day. Packets arriving after their run
+//     are late, not lost: History.AddLate adds them to its record.
+//
+// One receiver per gateway connection reads and acknowledges every
+// delivery at once, during and between runs; if it cannot, it closes the
+// connection and the next run dials again. Result.Stats counts what
+// happened to the run's packets at the monitor.
 //
 // Test packets are ordinary: Regular-size Sphinx packets on 3-mix routes
 // with exponential hop delays (Config.HopDelay), a real SURB-ack in front,
