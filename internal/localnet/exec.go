@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/nym-go/nym/internal/home"
@@ -184,7 +183,7 @@ func (n *Net) startProcess(sup *supervisor, root, id, bin string, args ...string
 	cmd := exec.CommandContext(pctx, bin, args...)
 	cmd.Env = append(os.Environ(), home.EnvVar+"="+root)
 	cmd.Dir = root
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.Cancel = func() error { return cmd.Process.Signal(n.ctl.stopSignal(id)) } // SIGTERM unless KillNode
 	cmd.WaitDelay = killAfter
 	out := n.prefixed(id)
 	cmd.Stdout, cmd.Stderr = out, out

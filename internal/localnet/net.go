@@ -46,6 +46,9 @@ type Net struct {
 	// nodeStop holds each node's stop function (nil once StopNode stopped
 	// it), set once the nodes have started; nil again once Run stops.
 	nodeStop map[string]func()
+	// ctl is what KillNode, StartNode, StopDirectory and StartDirectory
+	// need (nodectl.go).
+	ctl nodeCtl
 }
 
 // New checks cfg (zero fields take their defaults) and returns a Net.
@@ -135,6 +138,7 @@ func (n *Net) Run(ctx context.Context) (err error) {
 	n.mu.Lock()
 	n.nodes = nodes
 	n.nodeStop = nodeStop
+	n.ctl.root, n.ctl.bins = root, bins
 	if n.mon != nil {
 		info.Monitor = &n.mon.info
 	}
@@ -267,15 +271,15 @@ func (n *Net) startDirectory(sup *supervisor, root string) (string, error) {
 	if err != nil {
 		return fail(err)
 	}
-	srv, err := directory.New(directory.Config{ShutdownTimeout: time.Second, MonitorKeys: keys},
-		directory.Deps{Logger: n.deps.Logger})
+	dcfg := directory.Config{ShutdownTimeout: time.Second, MonitorKeys: keys}
+	srv, err := directory.New(dcfg, directory.Deps{Logger: n.deps.Logger})
 	if err != nil {
 		return fail(err)
 	}
 	n.mu.Lock()
 	n.mon = mon
 	n.mu.Unlock()
-	sup.Go("directory", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	n.serveDirectory(sup, ln, srv, dcfg)
 	return dirURL, nil
 }
 
