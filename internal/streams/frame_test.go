@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/nym-go/nym/internal/clock/clocktest"
@@ -163,12 +164,23 @@ func TestConfigErrors(t *testing.T) {
 
 // TestIdleTimeout runs both sessions on a fake clock: a stream nobody uses
 // is closed on both sides once IdleTimeout passes, and not before.
+//
+// It runs in a synctest bubble so that every goroutine has settled before
+// the fake clock moves: without that, Advance could run while the client's
+// acknowledgement of the OpenResult was still on its way, the exit then
+// resent the OpenResult at the advanced time, and that late traffic
+// legitimately pushed both idle deadlines past the test's second Advance
+// (the flake seen under load).
 func TestIdleTimeout(t *testing.T) {
 	leaktest.Check(t)
+	synctest.Test(t, testIdleTimeout)
+}
+
+func testIdleTimeout(t *testing.T) {
 	fake := clocktest.NewFake(time.Unix(1000, 0))
 	id := [16]byte{4}
 	var client, exit *Session
-	var exitStream chan *Stream = make(chan *Stream, 1)
+	exitStream := make(chan *Stream, 1)
 	var err error
 	client, err = New(Config{Role: Client, SessionID: id, Coalesce: -1, AckDelay: -1, IdleTimeout: time.Minute, ProbeSURBs: -1},
 		Deps{Clock: fake, Send: func(_ context.Context, msg []byte, n int) error {
@@ -199,13 +211,19 @@ func TestIdleTimeout(t *testing.T) {
 	go func() { _, err := st.Read(make([]byte, 1)); readErr <- err }()
 	go func() { _, err := es.Read(make([]byte, 1)); readErr <- err }()
 
+	synctest.Wait() // the open is acknowledged, both Runs wait on their timers
+	if s := exit.Stats(); s.Retransmits != 0 {
+		t.Fatalf("exit resent %d frames before the clock moved", s.Retransmits)
+	}
 	fake.Advance(59 * time.Second)
+	synctest.Wait()
 	select {
 	case err := <-readErr:
 		t.Fatalf("a Read ended before the idle timeout: %v", err)
 	default:
 	}
 	fake.Advance(2 * time.Second)
+	synctest.Wait()
 	for range 2 {
 		select {
 		case err := <-readErr:
@@ -213,11 +231,12 @@ func TestIdleTimeout(t *testing.T) {
 			if !errors.Is(err, ErrIdle) && !errors.As(err, &re) {
 				t.Errorf("Read = %v, want the idle timeout", err)
 			}
-		case <-time.After(10 * time.Second):
+		default:
 			t.Fatal("the idle stream was not closed")
 		}
 	}
-	// Whichever side notices first closes its end and resets the other.
+	// Both sides time out at the same instant; whichever notices first
+	// closes its end and resets the other.
 	cst, est := client.Stats(), exit.Stats()
 	if cst.StreamsIdleClosed+est.StreamsIdleClosed == 0 || cst.StreamsActive != 0 || est.StreamsActive != 0 {
 		t.Errorf("client stats %+v\nexit stats %+v", cst, est)
