@@ -49,6 +49,7 @@ const (
 	MaxRTO               = 60 * time.Second
 	DefaultProbeInterval = 5 * time.Second
 	DefaultProbeSURBs    = 10
+	DefaultExitTimeout   = 30 * time.Second
 	// MinMessage is the smallest MaxMessage: an Open frame with the longest
 	// target and an ack must fit.
 	MinMessage = HeaderLen + 2*FrameHeaderLen + MaxTargetLen + 8
@@ -99,6 +100,15 @@ type Config struct {
 	// back, up to 64 times.
 	ProbeInterval time.Duration
 	ProbeSURBs    int
+	// ExitTimeout (client): while a stream expects something of the exit
+	// (an OpenResult, data, the end of the stream, acknowledgements of
+	// data sent) and nothing at all has arrived from the exit for this
+	// long, every stream fails with an error wrapping ErrExitUnreachable
+	// (default 30 s; negative: never). Meanwhile the client pings the
+	// silent exit (a Ping frame with one SURB) every
+	// min(ProbeInterval, ExitTimeout/3); a live exit answers each with a
+	// Pong, so a live exit with nothing to send is not declared dead.
+	ExitTimeout time.Duration
 	// WantBatch is how many SURBs the exit asks for at a time; it asks when
 	// its credits plus those asked for fall below WantBatch/2 while it has
 	// something to send (exit; default 100).
@@ -158,6 +168,7 @@ func (c *Config) fill() error {
 	defd(&c.AckDelay, DefaultAckDelay)
 	def(&c.SURBsPerOpen, DefaultSURBsPerOpen)
 	defd(&c.ProbeInterval, DefaultProbeInterval)
+	defd(&c.ExitTimeout, DefaultExitTimeout)
 	def(&c.ProbeSURBs, DefaultProbeSURBs)
 	def(&c.WantBatch, DefaultWantBatch)
 	def(&c.Reserve, DefaultReserve)
@@ -180,6 +191,9 @@ func (c *Config) fill() error {
 	}
 	if c.AckDelay < 0 {
 		c.AckDelay = 0
+	}
+	if c.ExitTimeout < 0 {
+		c.ExitTimeout = 0
 	}
 	return nil
 }

@@ -36,14 +36,16 @@ type Kind uint8
 // the next sequence number of their stream and direction and are delivered in
 // that order. Reset, Ack and Want take effect when they arrive.
 const (
-	KindOpen       Kind = 1 // client→exit, seq 0: body = target "host:port"
-	KindOpenResult Kind = 2 // exit→client, seq 0: body = status u8 (0 ok, 1 refused) ‖ reason
-	KindData       Kind = 3 // body = payload (at least 1 byte)
-	KindFin        Kind = 4 // half-close: the sender writes no more; empty body
-	KindClose      Kind = 5 // the sender is done with the stream; empty body
-	KindReset      Kind = 6 // unordered abort; body = reason
-	KindAck        Kind = 7 // unordered; seq = next expected seq; body = bytes read u64 ‖ sack bitmap (0..MaxSACK bytes)
-	KindWant       Kind = 8 // exit→client, stream 0; seq = SURBs wanted; empty body
+	KindOpen       Kind = 1  // client→exit, seq 0: body = target "host:port"
+	KindOpenResult Kind = 2  // exit→client, seq 0: body = status u8 (0 ok, 1 refused) ‖ reason
+	KindData       Kind = 3  // body = payload (at least 1 byte)
+	KindFin        Kind = 4  // half-close: the sender writes no more; empty body
+	KindClose      Kind = 5  // the sender is done with the stream; empty body
+	KindReset      Kind = 6  // unordered abort; body = reason
+	KindAck        Kind = 7  // unordered; seq = next expected seq; body = bytes read u64 ‖ sack bitmap (0..MaxSACK bytes)
+	KindWant       Kind = 8  // exit→client, stream 0; seq = SURBs wanted; empty body
+	KindPing       Kind = 9  // client→exit, stream 0; seq = ping number; empty body: answer with a Pong
+	KindPong       Kind = 10 // exit→client, stream 0; seq = the ping's number; empty body
 )
 
 // Open result statuses.
@@ -70,6 +72,10 @@ func (k Kind) String() string {
 		return "ack"
 	case KindWant:
 		return "want"
+	case KindPing:
+		return "ping"
+	case KindPong:
+		return "pong"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -160,6 +166,12 @@ func check(f Frame) error {
 	if f.Kind == KindWant {
 		if f.Stream != 0 || len(f.Body) != 0 || f.Seq == 0 || f.Seq > MaxWant {
 			return errors.New("want: stream must be 0, body empty, count 1..1000")
+		}
+		return nil
+	}
+	if f.Kind == KindPing || f.Kind == KindPong {
+		if f.Stream != 0 || len(f.Body) != 0 {
+			return errors.New("ping/pong: stream must be 0, body empty")
 		}
 		return nil
 	}

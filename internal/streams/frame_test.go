@@ -26,6 +26,8 @@ func TestFrameRoundTrip(t *testing.T) {
 		{Kind: KindReset, Stream: 7, Body: []byte("why")},
 		{Kind: KindAck, Stream: 7, Seq: 5, Body: appendU64(nil, 1234)},
 		{Kind: KindWant, Stream: 0, Seq: 100, Body: []byte{}},
+		{Kind: KindPing, Stream: 0, Seq: 7, Body: []byte{}},
+		{Kind: KindPong, Stream: 0, Seq: 7, Body: []byte{}},
 	}
 	msg := AppendHeader(nil, id)
 	for _, f := range frames {
@@ -75,6 +77,8 @@ func TestDecodeRejects(t *testing.T) {
 		"want zero":      frame(Frame{Kind: KindWant}),
 		"want too many":  frame(Frame{Kind: KindWant, Seq: MaxWant + 1}),
 		"want stream":    frame(Frame{Kind: KindWant, Stream: 1, Seq: 1}),
+		"ping stream":    frame(Frame{Kind: KindPing, Stream: 1}),
+		"pong body":      frame(Frame{Kind: KindPong, Body: []byte("x")}),
 	} {
 		if _, _, err := Decode(msg); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: Decode = %v, want ErrMalformed", name, err)
@@ -91,6 +95,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(AppendFrame(AppendHeader(nil, id), Frame{Kind: KindData, Stream: 1, Seq: 1, Body: []byte("x")}))
 	f.Add(AppendFrame(AppendHeader(nil, id), Frame{Kind: KindAck, Stream: 1, Seq: 1, Body: appendU64(nil, 1)}))
 	f.Add(AppendFrame(AppendHeader(nil, id), Frame{Kind: KindWant, Seq: 3}))
+	f.Add(AppendFrame(AppendHeader(nil, id), Frame{Kind: KindPing, Seq: 3}))
 	exit, err := New(Config{Role: Exit, SessionID: id, MaxMessage: 1600}, Deps{
 		Send:   func(context.Context, []byte, int) error { return nil },
 		Accept: func(st *Stream, _ string) { st.Accept() },
@@ -215,15 +220,21 @@ func testIdleTimeout(t *testing.T) {
 	if s := exit.Stats(); s.Retransmits != 0 {
 		t.Fatalf("exit resent %d frames before the clock moved", s.Retransmits)
 	}
-	fake.Advance(59 * time.Second)
-	synctest.Wait()
+	// A second at a time, so the client's pings of the silent exit and its
+	// pongs go through (a live exit is not declared unreachable).
+	advance := func(d time.Duration) {
+		for range d / time.Second {
+			fake.Advance(time.Second)
+			synctest.Wait()
+		}
+	}
+	advance(59 * time.Second)
 	select {
 	case err := <-readErr:
 		t.Fatalf("a Read ended before the idle timeout: %v", err)
 	default:
 	}
-	fake.Advance(2 * time.Second)
-	synctest.Wait()
+	advance(2 * time.Second)
 	for range 2 {
 		select {
 		case err := <-readErr:
@@ -240,5 +251,8 @@ func testIdleTimeout(t *testing.T) {
 	cst, est := client.Stats(), exit.Stats()
 	if cst.StreamsIdleClosed+est.StreamsIdleClosed == 0 || cst.StreamsActive != 0 || est.StreamsActive != 0 {
 		t.Errorf("client stats %+v\nexit stats %+v", cst, est)
+	}
+	if cst.Pongs == 0 || cst.ExitUnreachable != 0 {
+		t.Errorf("client: %d pongs, exit declared unreachable %d times; want pongs and 0", cst.Pongs, cst.ExitUnreachable)
 	}
 }

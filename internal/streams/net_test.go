@@ -30,6 +30,8 @@ type link struct {
 	dup      float64 // exit→client
 	maxDelay time.Duration
 	minDelay time.Duration // added to every delay
+	down     bool          // the exit is gone: messages sent either way are lost
+	noPongs  bool          // exit→client messages holding only pongs are lost
 
 	client, exit *Session
 	given, used  int // SURBs handed to the exit / replies it sent
@@ -49,13 +51,18 @@ func (l *link) clientSend(_ context.Context, msg []byte, surbs int) error {
 	l.mu.Lock()
 	d := l.delay()
 	l.c2e++
+	down := l.down
 	l.mu.Unlock()
+	if down {
+		return nil
+	}
 	time.AfterFunc(d, func() {
 		l.mu.Lock()
 		l.given += surbs
+		exit := l.exit
 		l.mu.Unlock()
-		l.exit.AddCredits(surbs)
-		if err := l.exit.Handle(msg); err != nil && !errors.Is(err, ErrSessionClosed) {
+		exit.AddCredits(surbs)
+		if err := exit.Handle(msg); err != nil && !errors.Is(err, ErrSessionClosed) {
 			l.t.Errorf("exit.Handle: %v", err)
 		}
 	})
@@ -71,7 +78,9 @@ func (l *link) exitSend(_ context.Context, msg []byte, surbs int) error {
 	}
 	l.e2c++
 	copies := 1
-	if l.rng.Float64() < l.loss {
+	if _, frames, err := Decode(msg); l.down || (l.noPongs && err == nil && onlyPongs(frames)) {
+		copies = 0
+	} else if l.rng.Float64() < l.loss {
 		copies = 0
 	} else if l.rng.Float64() < l.dup {
 		copies = 2
@@ -92,7 +101,8 @@ func (l *link) exitSend(_ context.Context, msg []byte, surbs int) error {
 }
 
 // server is the exit's side of the test: it answers targets of the form
-// "echo:1", "gen:<n>:<seed>", "sink:1", "halfecho:1" and refuses "deny:*".
+// "echo:1", "gen:<n>:<seed>", "sink:1", "hold:1", "drip:<n>:<seconds>" and
+// refuses "deny:*".
 func server(t testing.TB) func(st *Stream, target string) {
 	return func(st *Stream, target string) {
 		kind, arg, _ := strings.Cut(target, ":")
@@ -124,6 +134,18 @@ func server(t testing.TB) func(st *Stream, target string) {
 				}
 				fmt.Fprintf(st, "%d %x", n, h.Sum(nil))
 				st.CloseWrite()
+			case "drip":
+				// drip:<n>:<seconds>: one byte every that many seconds.
+				n, _ := strconv.Atoi(strings.Split(arg, ":")[0])
+				secs, _ := strconv.Atoi(strings.Split(arg, ":")[1])
+				for i := range n {
+					time.Sleep(time.Duration(secs) * time.Second)
+					if _, err := st.Write([]byte{byte(i)}); err != nil {
+						return
+					}
+				}
+				st.CloseWrite()
+				io.Copy(io.Discard, st)
 			case "hold":
 				// Keep the stream open until the client closes it.
 				io.Copy(io.Discard, st)
@@ -154,6 +176,8 @@ type pair struct {
 	exit   *Session
 	cancel context.CancelFunc
 	done   chan struct{}
+	// stopExit ends the exit session's Run only.
+	stopExit context.CancelFunc
 }
 
 func newPair(tb testing.TB, seed uint64, ccfg, ecfg Config, l *link) *pair {
@@ -180,10 +204,11 @@ func newPair(tb testing.TB, seed uint64, ccfg, ecfg Config, l *link) *pair {
 	}
 	l.client, l.exit = c, e
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &pair{link: l, client: c, exit: e, cancel: cancel, done: make(chan struct{})}
+	ectx, ecancel := context.WithCancel(ctx)
+	p := &pair{link: l, client: c, exit: e, cancel: cancel, done: make(chan struct{}), stopExit: ecancel}
 	var wg sync.WaitGroup
 	wg.Go(func() { c.Run(ctx) })
-	wg.Go(func() { e.Run(ctx) })
+	wg.Go(func() { e.Run(ectx) })
 	go func() { wg.Wait(); close(p.done) }()
 	tb.Cleanup(p.stop)
 	return p

@@ -84,6 +84,7 @@ type item struct {
 	f      Frame
 	data   bool   // needs more than the reserve of credits (exit)
 	want   bool   // a Want frame
+	pong   bool   // a Pong frame
 	commit func() // called once the frame is in a message
 }
 
@@ -105,6 +106,7 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 			delete(s.gone, id)
 		}
 	}
+	s.livenessLocked(now, soon)
 	ids := make([]uint32, 0, len(s.streams))
 	for id := range s.streams {
 		ids = append(ids, id)
@@ -242,6 +244,16 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 				s.stats.SURBsWanted += uint64(n)
 			}}}, urgent...)
 		}
+		if s.pongDue {
+			pong := item{f: Frame{Kind: KindPong, Seq: s.pongSeq}, pong: true, commit: func() {
+				s.pongDue = false
+				s.stats.Pongs++
+			}}
+			urgent = append([]item{pong}, urgent...)
+			if len(urgent) > 1 && urgent[1].want {
+				urgent[0], urgent[1] = urgent[1], urgent[0] // a Want goes first
+			}
+		}
 	case Client:
 		// The interval doubles with each probe that brings nothing back.
 		interval := cfg.ProbeInterval << min(s.probes, 6)
@@ -264,7 +276,7 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 	}
 	nctrl := len(ctrl)
 	items := append(append(ctrl, urgent...), data...)
-	msgs, packed := s.pack(items)
+	msgs, packed := s.pack(items, demand)
 	s.ctrl = s.ctrl[min(packed, nctrl):]
 	if len(s.ctrl) == 0 {
 		s.ctrl = nil
@@ -323,8 +335,9 @@ func (s *Session) maybeRemoveLocked(st *Stream) {
 
 // pack puts a prefix of items into messages and returns them with the length
 // of that prefix. The exit spends one credit per message, keeps
-// cfg.Reserve credits from data and its last credit for a Want.
-func (s *Session) pack(items []item) ([]outMsg, int) {
+// cfg.Reserve credits from data and its last credit for a Want, or for a
+// Pong when it has nothing else to send (demand false: no Want is needed).
+func (s *Session) pack(items []item, demand bool) ([]outMsg, int) {
 	cfg := &s.cfg
 	var msgs []outMsg
 	var cur []byte
@@ -343,7 +356,7 @@ func (s *Session) pack(items []item) ([]outMsg, int) {
 		}
 		if cur == nil {
 			if cfg.Role == Exit {
-				if s.credits == 0 || (it.data && s.credits <= cfg.Reserve) || (s.credits == 1 && !it.want) {
+				if s.credits == 0 || (it.data && s.credits <= cfg.Reserve) || (s.credits == 1 && !it.want && !(it.pong && !demand)) {
 					break
 				}
 				s.credits--

@@ -33,6 +33,11 @@ var (
 	ErrWriteClosed = errors.New("streams: write side closed")
 	// ErrIdle: the stream was closed after IdleTimeout without traffic.
 	ErrIdle = errors.New("streams: idle timeout")
+	// ErrExitUnreachable: the client failed its streams because the exit
+	// did not answer for Config.ExitTimeout, or because a message to the
+	// exit failed after all its tries (FailExit). The error a stream
+	// returns wraps it with the details.
+	ErrExitUnreachable = errors.New("streams: exit unreachable")
 )
 
 // RefusedError is Open's error when the exit refuses the stream.
@@ -61,6 +66,9 @@ type Stats struct {
 	Credits                         int    // exit: SURBs available
 	SURBsSent                       uint64 // client: SURBs attached to messages
 	SURBsWanted                     uint64 // exit: SURBs asked for
+	Pings, Pongs                    uint64 // client: pings sent, pongs received; exit: pings received, pongs sent
+	ExitUnreachable                 uint64 // client: times the streams were failed because the exit was unreachable
+	StreamsExitFailed               uint64 // client: streams failed by those
 }
 
 // Session multiplexes streams over mixnet messages between a client and an
@@ -90,11 +98,17 @@ type Session struct {
 	wantedAt     time.Time
 	srtt, rttvar time.Duration // round-trip estimate (exit)
 	rto          time.Duration // current retransmission timeout (exit)
+	pongDue      bool          // a ping arrived and waits for its pong
+	pongSeq      uint64        // the number of the latest ping
 	// client
 	pendingSURBs int
-	lastRecv     time.Time
+	lastRecv     time.Time // the exit was last heard (a pong alone does not count) or a stream opened: probes
 	lastProbe    time.Time
-	probes       int // probes since the exit was last heard
+	probes       int       // probes since the exit was last heard
+	heard        time.Time // the exit was last heard, pongs included: liveness
+	expectSince  time.Time // zero, or since when streams have been expecting the exit without a pause
+	lastPing     time.Time
+	pingSeq      uint64
 }
 
 // New checks cfg and deps and returns a Session; Run drives it.
@@ -125,6 +139,7 @@ func New(cfg Config, deps Deps) (*Session, error) {
 		changed: make(chan struct{}),
 	}
 	s.lastRecv = s.clock.Now()
+	s.heard = s.lastRecv
 	s.rto = cfg.RetransmitTimeout
 	return s, nil
 }
@@ -294,8 +309,13 @@ func (s *Session) Handle(msg []byte) error {
 		s.log.Debug("received", "bytes", len(msg), "frames", strings.Join(kinds, " "))
 	}
 	now := s.clock.Now()
-	s.lastRecv = now
-	s.probes = 0
+	s.heard = now
+	if !onlyPongs(frames) {
+		// A pong proves the exit alive but says nothing of its SURBs:
+		// the probes' backoff goes on.
+		s.lastRecv = now
+		s.probes = 0
+	}
 	var accepts []*Stream
 	for _, f := range frames {
 		if a := s.frameLocked(f, now); a != nil {
@@ -316,9 +336,33 @@ func (s *Session) Handle(msg []byte) error {
 	return nil
 }
 
+func onlyPongs(frames []Frame) bool {
+	for _, f := range frames {
+		if f.Kind != KindPong {
+			return false
+		}
+	}
+	return len(frames) > 0
+}
+
 // frameLocked applies one frame; it returns a stream to hand to Deps.Accept.
 func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
 	switch f.Kind {
+	case KindPing:
+		if s.cfg.Role != Exit {
+			s.stats.ProtocolErrors++
+			return nil
+		}
+		s.stats.Pings++
+		s.pongDue, s.pongSeq = true, f.Seq
+		return nil
+	case KindPong:
+		if s.cfg.Role != Client {
+			s.stats.ProtocolErrors++
+			return nil
+		}
+		s.stats.Pongs++
+		return nil
 	case KindWant:
 		if s.cfg.Role != Client {
 			s.stats.ProtocolErrors++
