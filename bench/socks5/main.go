@@ -30,7 +30,8 @@
 //   - default: what a user sees with the defaults: 50 ms mixing delay per
 //     hop (about 200 ms each way over 4 hops), the client's 20 ms streams
 //     with loop cover, and the exit requester's default 5 ms stream
-//     (-default-size MiB downloads).
+//     (-default-size MiB downloads; -default-real-mean changes the
+//     proxy's stream to see whether its upload of SURBs is the limit).
 //
 // -cpuprofile writes a CPU profile of the whole run (every node and the
 // proxy run in this process).
@@ -63,6 +64,7 @@ type options struct {
 	runs, requests         int
 	size, defaultSize      int
 	realMean, exitRealMean time.Duration
+	defaultRealMean        time.Duration
 }
 
 func main() {
@@ -74,6 +76,7 @@ func main() {
 	flag.IntVar(&o.requests, "requests", 20, "small requests for the first-byte time")
 	flag.DurationVar(&o.realMean, "real-mean", 2*time.Millisecond, "fast: the proxy's real-traffic stream mean gap")
 	flag.DurationVar(&o.exitRealMean, "exit-real-mean", time.Millisecond, "fast: the exit requester's real-traffic stream mean gap")
+	flag.DurationVar(&o.defaultRealMean, "default-real-mean", 20*time.Millisecond, "default: the proxy's real-traffic stream mean gap (the client default)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process to this file")
 	flag.Parse()
 
@@ -104,7 +107,7 @@ func main() {
 			cfg.RealMean, cfg.ExitRealMean = o.realMean, o.exitRealMean
 		case "default":
 			cfg.HopDelay = 50 * time.Millisecond
-			cfg.RealMean, cfg.ExitRealMean = 20*time.Millisecond, 5*time.Millisecond
+			cfg.RealMean, cfg.ExitRealMean = o.defaultRealMean, 5*time.Millisecond
 			size = o.defaultSize
 		default:
 			log.Fatalf("unknown scenario %q", name)
