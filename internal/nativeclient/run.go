@@ -5,7 +5,6 @@ package nativeclient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,7 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/nym-go/nym/internal/clientapi"
 	"github.com/nym-go/nym/internal/clock"
+	"github.com/nym-go/nym/internal/taskgroup"
 )
 
 // ShutdownTimeout bounds how long Run takes to stop once its context ends.
@@ -165,51 +164,12 @@ func Run(ctx context.Context, opts RunOptions) error {
 	return err
 }
 
-// group runs named tasks; the first to fail cancels the others.
-type group struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
-	err    error
-}
+// group is the task group Run and its parts start their tasks in (the
+// parts' start methods take a *group).
+type group = taskgroup.Group
 
-func newGroup(parent context.Context) *group {
-	ctx, cancel := context.WithCancel(parent)
-	return &group{ctx: ctx, cancel: cancel}
-}
-
-// Go starts task; an error it returns (or its returning before the group
-// is cancelled) stops the group.
-func (g *group) Go(name string, task func(context.Context) error) {
-	g.wg.Go(func() {
-		err := task(g.ctx)
-		if err == nil && g.ctx.Err() == nil {
-			err = errors.New("stopped unexpectedly")
-		}
-		if err != nil {
-			g.once.Do(func() { g.err = fmt.Errorf("%s: %w", name, err) })
-		}
-		g.cancel()
-	})
-}
-
-// Wait waits for the group to be cancelled (by its parent or a failed
-// task), then up to timeout for every task to return. It returns the first
-// task error.
-func (g *group) Wait(timeout time.Duration) error {
-	<-g.ctx.Done()
-	done := make(chan struct{})
-	go func() { g.wg.Wait(); close(done) }()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		return fmt.Errorf("shutdown did not finish within %v", timeout)
-	}
-	return g.err
-}
+// newGroup returns a task group under parent.
+func newGroup(parent context.Context) *group { return taskgroup.New(parent) }
 
 // coreStats is what the metrics read from the client core.
 type coreStats interface {

@@ -5,14 +5,12 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nym-go/nym/internal/announce"
@@ -21,6 +19,7 @@ import (
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/nodehttp"
 	"github.com/nym-go/nym/internal/sphinx"
+	"github.com/nym-go/nym/internal/taskgroup"
 	"github.com/nym-go/nym/internal/topology"
 )
 
@@ -298,48 +297,9 @@ func printBanner(w io.Writer, cfg *Config, keys *KeySet, a Addrs) {
 		a.MixnetListen, a.MixnetAnnounce, a.HTTP, dirURL)
 }
 
-// group runs named tasks; the first to fail cancels the others.
-type group struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
-	err    error
-}
+// group is the task group Run and its parts start their tasks in (the
+// parts' start methods take a *group).
+type group = taskgroup.Group
 
-func newGroup(parent context.Context) *group {
-	ctx, cancel := context.WithCancel(parent)
-	return &group{ctx: ctx, cancel: cancel}
-}
-
-// Go starts task; an error it returns (or its returning before the group
-// is cancelled) stops the group.
-func (g *group) Go(name string, task func(context.Context) error) {
-	g.wg.Go(func() {
-		err := task(g.ctx)
-		if err == nil && g.ctx.Err() == nil {
-			err = errors.New("stopped unexpectedly")
-		}
-		if err != nil {
-			g.once.Do(func() { g.err = fmt.Errorf("%s: %w", name, err) })
-		}
-		g.cancel()
-	})
-}
-
-// Wait waits for the group to be cancelled (by its parent or a failed
-// task), then up to timeout for every task to return. It returns the first
-// task error.
-func (g *group) Wait(timeout time.Duration) error {
-	<-g.ctx.Done()
-	done := make(chan struct{})
-	go func() { g.wg.Wait(); close(done) }()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		return fmt.Errorf("shutdown did not finish within %v", timeout)
-	}
-	return g.err
-}
+// newGroup returns a task group under parent.
+func newGroup(parent context.Context) *group { return taskgroup.New(parent) }
