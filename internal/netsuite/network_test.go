@@ -98,7 +98,7 @@ func buildBinaries(t *testing.T) string {
 		t.Skip("SKIP: -short: the --exec suite builds nym-node and nym-client with go build and runs 8 nodes and 2 clients as processes")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/nym-node", "./cmd/nym-client")
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/nym-node", "./cmd/nym-client", "./cmd/nym-socks5-client")
 	cmd.Dir = filepath.Join("..", "..")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
