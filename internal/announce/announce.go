@@ -8,7 +8,14 @@
 // Each of the two reports runs its own loop. A loop reports at once when Run
 // starts, then every interval after the previous attempt finished. After a
 // failure the next attempt waits twice as long as the last wait, up to
-// Config.MaxBackoff; the first success goes back to the interval.
+// Config.MaxBackoff; the first success goes back to the interval. The
+// presence loop backs off to at most PresenceBackoffIntervals presence
+// intervals, whatever MaxBackoff says: the directory forgets a node one
+// presence TTL (10 s by default) after its last announcement, so a
+// directory that comes back after an outage must hear from every node
+// within a few intervals, not after a backoff grown during the outage (up
+// to 30 s before this cap, for which the node was missing from the
+// returning directory's topology).
 //
 // Failures are logged without flooding the log: once when a report starts
 // failing (with the error), then at most once per Config.Reminder with the
@@ -42,6 +49,10 @@ const (
 	DefaultMetricsInterval  = time.Second
 	DefaultMaxBackoff       = 30 * time.Second
 	DefaultReminder         = 5 * time.Minute
+	// PresenceBackoffIntervals caps the presence loop's backoff at this
+	// many presence intervals (8 s at the default 2 s interval, within
+	// the directory's default 10 s presence TTL).
+	PresenceBackoffIntervals = 4
 )
 
 // Config says how often to report.
@@ -50,7 +61,10 @@ type Config struct {
 	PresenceInterval time.Duration
 	// MetricsInterval is the time between metrics reports.
 	MetricsInterval time.Duration
-	// MaxBackoff caps the wait between attempts while a report fails.
+	// MaxBackoff caps the wait between attempts while a report fails
+	// (default 30 s); the presence loop's wait is also capped at
+	// PresenceBackoffIntervals × PresenceInterval. A cap below a report's
+	// interval is the interval.
 	MaxBackoff time.Duration
 	// Reminder is the least time between two "still failing" log lines.
 	Reminder time.Duration
@@ -135,6 +149,7 @@ func (a *Announcer) Run(ctx context.Context) error {
 	presence := a.newReporter("presence", a.cfg.PresenceInterval, func(ctx context.Context) error {
 		return a.deps.Directory.Announce(ctx, a.deps.Presence())
 	})
+	presence.maxBackoff = max(min(presence.maxBackoff, PresenceBackoffIntervals*a.cfg.PresenceInterval), a.cfg.PresenceInterval)
 	wg.Go(func() { presence.loop(ctx) })
 	if a.deps.Totals != nil {
 		m := &metrics{dir: a.deps.Directory, totals: a.deps.Totals, pubKey: a.deps.PubKey}

@@ -212,10 +212,11 @@ func TestIntervals(t *testing.T) {
 }
 
 func TestBackoffLogOnceAndRecovery(t *testing.T) {
-	h := start(t, announce.Config{Reminder: time.Minute}, false)
+	h := start(t, announce.Config{Reminder: 30 * time.Second}, false)
 	h.dir.set(http.StatusInternalServerError, "database on fire")
-	// The attempt at 2s fails; the waits then grow 2, 4, 8, 16, 30, 30 s.
-	want := []time.Duration{2, 4, 8, 16, 30, 30, 30}
+	// The attempt at 2s fails; the waits then grow 2, 4, 8 s, the cap of
+	// presence (4 intervals of 2 s).
+	want := []time.Duration{2, 4, 8, 8, 8, 8, 8}
 	wait := 2 * time.Second
 	for i, w := range want {
 		h.advance(t, wait, 1)
@@ -227,7 +228,7 @@ func TestBackoffLogOnceAndRecovery(t *testing.T) {
 	if n := h.log.Count("cannot report to the directory; retrying"); n != 1 {
 		t.Fatalf("failure logged %d times, want once:\n%s", n, h.log.String())
 	}
-	// 2+2+4+8+16+30+30 s = 92 s > 1 min: one reminder so far.
+	// 2+2+4+8+8+8+8 s = 40 s > 30 s: one reminder so far.
 	if n := h.log.Count("still cannot report"); n != 1 {
 		t.Fatalf("%d reminders, want 1:\n%s", n, h.log.String())
 	}
@@ -315,5 +316,52 @@ func TestNewChecksDeps(t *testing.T) {
 		Directory: &dirclient.Client{}, Presence: func() dirapi.Signable { return nil },
 	}); err == nil {
 		t.Fatal("New with a negative duration succeeded")
+	}
+}
+
+// TestPresenceBackoffAfterLongOutage: after a 10-minute outage of the
+// directory, the presence loop still attempts every 4 intervals (8 s), so
+// the returning directory lists the node again within that, before its
+// 10 s presence TTL. The
+// fault test internal/faults TestDirectoryOutage found nodes missing from a
+// directory that came back after 45 s down, for 16 s, while their presence
+// waited out a 30 s backoff.
+func TestPresenceBackoffAfterLongOutage(t *testing.T) {
+	h := start(t, announce.Config{}, false)
+	p0, _ := h.dir.counts()
+	h.dir.set(http.StatusBadGateway, "down")
+	for range 600 {
+		h.advance(t, time.Second, 1)
+	}
+	presenceMax := announce.PresenceBackoffIntervals * announce.DefaultPresenceInterval
+	if next := h.nextDeadline(t); next > presenceMax {
+		t.Fatalf("after 10 minutes down, the next presence attempt is in %v; want at most %v", next, presenceMax)
+	}
+	h.dir.set(0, "")
+	back := h.clock.Now()
+	for {
+		if p, _ := h.dir.counts(); p > p0 {
+			break
+		}
+		if h.clock.Now().Sub(back) >= presenceMax {
+			t.Fatalf("no presence accepted within %v of the directory's return", presenceMax)
+		}
+		h.advance(t, time.Second, 1)
+	}
+	t.Logf("presence accepted %v after the directory returned", h.clock.Now().Sub(back))
+}
+
+// TestPresenceBackoffCap: the presence cap never goes below the interval,
+// and a smaller MaxBackoff still applies.
+func TestPresenceBackoffCap(t *testing.T) {
+	h := start(t, announce.Config{PresenceInterval: time.Second, MaxBackoff: 3 * time.Second}, false)
+	h.dir.set(http.StatusBadGateway, "down")
+	want := []time.Duration{1, 2, 3, 3}
+	wait := time.Second
+	for i, w := range want {
+		h.advance(t, wait, 1)
+		if wait = h.nextDeadline(t); wait != w*time.Second {
+			t.Fatalf("after failure %d: next attempt in %v, want %v", i+1, wait, w*time.Second)
+		}
 	}
 }
