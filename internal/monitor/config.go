@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/nym-go/nym/internal/tomlfile"
 )
 
 // Defaults for Config fields left zero.
@@ -120,12 +122,8 @@ func (c Config) WithDefaults() (Config, error) {
 // LoadConfig reads a config file. Unknown keys are an error.
 func LoadConfig(path string) (Config, error) {
 	var f fileConfig
-	md, err := toml.DecodeFile(path, &f)
-	if err != nil {
-		return Config{}, fmt.Errorf("monitor config %s: %w", path, err)
-	}
-	if u := md.Undecoded(); len(u) > 0 {
-		return Config{}, fmt.Errorf("monitor config %s: unknown keys %v", path, u)
+	if _, err := tomlfile.Decode(path, &f, true); err != nil {
+		return Config{}, fmt.Errorf("monitor %w", err)
 	}
 	return f.Monitor, nil
 }

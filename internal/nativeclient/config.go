@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/cover"
 	"github.com/nym-go/nym/internal/fragment"
+	"github.com/nym-go/nym/internal/tomlfile"
 )
 
 // Defaults written by Init and filled in by Validate for zero fields
@@ -127,34 +127,24 @@ type TrafficConfig struct {
 // does not know are returned in unknown (for a warning); with strict set
 // they are an error instead.
 func Load(path string, strict bool) (cfg *Config, unknown []string, err error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("config: %w", err)
-	}
 	cfg = new(Config)
-	md, err := toml.Decode(string(raw), cfg)
+	f, err := tomlfile.Decode(path, cfg, strict)
 	if err != nil {
-		return nil, nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	for _, k := range md.Undecoded() {
-		unknown = append(unknown, k.String())
+		return nil, f.Unknown, err
 	}
 	// An explicit hop_delay = "0s" means no delay; only an absent key
 	// means the default.
-	if md.IsDefined("traffic", "hop_delay") {
+	if f.IsDefined("traffic", "hop_delay") {
 		if d := cfg.Traffic.HopDelay; d < 0 {
-			return nil, unknown, fmt.Errorf("config %s: traffic.hop_delay: %v is negative (\"0s\" means no delay)", path, d)
+			return nil, f.Unknown, fmt.Errorf("config %s: traffic.hop_delay: %v is negative (\"0s\" means no delay)", path, d)
 		} else if d == 0 {
 			cfg.Traffic.HopDelay = NoHopDelay
 		}
 	}
-	if strict && len(unknown) > 0 {
-		return nil, unknown, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(unknown, ", "))
-	}
 	if err := cfg.Validate(); err != nil {
-		return nil, unknown, fmt.Errorf("config %s: %w", path, err)
+		return nil, f.Unknown, fmt.Errorf("config %s: %w", path, err)
 	}
-	return cfg, unknown, nil
+	return cfg, f.Unknown, nil
 }
 
 // Encode returns the config as TOML text. A HopDelay of 0 (the default)

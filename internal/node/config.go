@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/nym-go/nym/internal/mixnode"
+	"github.com/nym-go/nym/internal/tomlfile"
 	"github.com/nym-go/nym/internal/topology"
 )
 
@@ -175,25 +175,15 @@ type GatewayConfig struct {
 // does not know are returned in unknown (for a warning); with strict set
 // they are an error instead.
 func Load(path string, strict bool) (cfg *Config, unknown []string, err error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("config: %w", err)
-	}
 	cfg = new(Config)
-	md, err := toml.Decode(string(raw), cfg)
+	f, err := tomlfile.Decode(path, cfg, strict)
 	if err != nil {
-		return nil, nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	for _, k := range md.Undecoded() {
-		unknown = append(unknown, k.String())
-	}
-	if strict && len(unknown) > 0 {
-		return nil, unknown, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(unknown, ", "))
+		return nil, f.Unknown, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, unknown, fmt.Errorf("config %s: %w", path, err)
+		return nil, f.Unknown, fmt.Errorf("config %s: %w", path, err)
 	}
-	return cfg, unknown, nil
+	return cfg, f.Unknown, nil
 }
 
 // Encode returns the config as TOML text.
