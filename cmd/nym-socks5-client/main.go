@@ -144,7 +144,10 @@ func cmdRun(ctx context.Context, args []string, s stdio) int {
 		"It serves SOCKS5 (RFC 1928: no authentication, CONNECT to IPv4, IPv6 and domain names) on\n"+
 		"127.0.0.1 and carries each connection through the mixnet to the provider, for example\n"+
 		"curl --socks5-hostname 127.0.0.1:1080 http://example.com/. A host the exit refuses gets SOCKS\n"+
-		"reply 0x02, no answer in time 0x04.")
+		"reply 0x02, no answer in time 0x04. When the exit answers nothing (not even pings) for\n"+
+		"[socks5] exit_timeout (30 s), or a message to it fails after all its tries, every connection is\n"+
+		"reset; new connections work once the exit is back. Silent SOCKS clients are cut after\n"+
+		"handshake_timeout (10 s); connections over max_connections (256) are reset at once.")
 	var o socks5client.RunOptions
 	var check bool
 	var level, format string

@@ -40,8 +40,17 @@ type Socks5Config struct {
 	OpenTimeout time.Duration `toml:"open_timeout"`
 	// IdleTimeout closes a stream with no traffic either way for this long.
 	IdleTimeout time.Duration `toml:"idle_timeout"`
+	// ExitTimeout fails every stream (SOCKS connections reset) when the
+	// exit answers nothing, not even the client's pings, for this long
+	// while streams wait for it.
+	ExitTimeout time.Duration `toml:"exit_timeout"`
+	// HandshakeTimeout bounds a SOCKS client's greeting and request.
+	HandshakeTimeout time.Duration `toml:"handshake_timeout"`
 	// MaxStreams bounds the streams open at once.
 	MaxStreams int `toml:"max_streams"`
+	// MaxConnections bounds the SOCKS connections served at once; more are
+	// reset at once.
+	MaxConnections int `toml:"max_connections"`
 	// SURBsPerOpen is how many reply SURBs go with each CONNECT.
 	SURBsPerOpen int `toml:"surbs_per_open"`
 	// ReplyKeyLimit bounds the reply keys of SURBs handed out and not yet
@@ -64,6 +73,8 @@ func (c *Socks5Config) Validate() error {
 	}
 	def(&c.OpenTimeout, DefaultOpenTimeout, "open_timeout")
 	def(&c.IdleTimeout, streams.DefaultIdleTimeout, "idle_timeout")
+	def(&c.ExitTimeout, streams.DefaultExitTimeout, "exit_timeout")
+	def(&c.HandshakeTimeout, DefaultHandshakeTimeout, "handshake_timeout")
 	defi := func(p *int, v, limit int, name string) {
 		if *p == 0 {
 			*p = v
@@ -72,6 +83,7 @@ func (c *Socks5Config) Validate() error {
 		}
 	}
 	defi(&c.MaxStreams, streams.DefaultMaxStreams, 1<<16, "max_streams")
+	defi(&c.MaxConnections, DefaultMaxConns, 1<<16, "max_connections")
 	defi(&c.SURBsPerOpen, streams.DefaultSURBsPerOpen, streams.MaxWant, "surbs_per_open")
 	defi(&c.ReplyKeyLimit, DefaultReplyKeyLimit, 1<<22, "reply_key_limit")
 	return errors.Join(errs...)

@@ -46,6 +46,13 @@ func (p *Proxy) Collectors() []prometheus.Collector {
 		counter("duplicate_frames_total", "Frames received twice (exit resends).", func(s ProxyStats) uint64 { return s.Session.Duplicates }),
 		counter("dropped_frames_total", "Frames dropped (beyond the reorder bound or for gone streams).", func(s ProxyStats) uint64 { return s.Session.DroppedFrames }),
 		counter("surbs_sent_total", "Reply SURBs sent to the exit.", func(s ProxyStats) uint64 { return s.Session.SURBsSent }),
+		counter("over_limit_total", "SOCKS connections reset at once because max_connections were served.", func(s ProxyStats) uint64 { return s.OverLimit }),
+		counter("handshake_timeouts_total", "SOCKS connections closed because the greeting and request did not arrive in time.", func(s ProxyStats) uint64 { return s.HandshakeTimeouts }),
+		counter("message_failures_total", "Messages to the provider the client core gave up on after all its tries.", func(s ProxyStats) uint64 { return s.MessageFailures }),
+		counter("exit_unreachable_total", "Times every stream was failed because the exit was unreachable (silent for exit_timeout, or a failed message).", func(s ProxyStats) uint64 { return s.Session.ExitUnreachable }),
+		counter("streams_exit_failed_total", "Streams failed because the exit was unreachable.", func(s ProxyStats) uint64 { return s.Session.StreamsExitFailed }),
+		counter("pings_total", "Pings sent to a silent exit.", func(s ProxyStats) uint64 { return s.Session.Pings }),
+		counter("pongs_total", "Pongs received from the exit.", func(s ProxyStats) uint64 { return s.Session.Pongs }),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,20 @@ type Backend interface {
 	Receive() <-chan client.Received
 }
 
+// FailureSource is what the proxy uses, if its Backend has it, to learn that
+// a message to the provider failed after all its tries (its gateway is
+// unreachable); *client.Client implements it.
+type FailureSource interface {
+	Failures() <-chan client.Failure
+}
+
+var _ FailureSource = (*client.Client)(nil)
+
+// maxSentRecords bounds the message ids the proxy remembers to match
+// failures with their send times (16 bytes each); a failure of an older
+// message is ignored.
+const maxSentRecords = 1 << 14
+
 // Defaults of ProxyConfig.
 const (
 	DefaultOpenTimeout      = 60 * time.Second
@@ -48,10 +63,11 @@ type ProxyConfig struct {
 	// it passes the SOCKS client gets "host unreachable" (default 60 s).
 	OpenTimeout time.Duration
 	// HandshakeTimeout bounds a SOCKS client's greeting and request
-	// (default 10 s).
+	// (default 10 s); a client that sends nothing is disconnected after it.
 	HandshakeTimeout time.Duration
-	// MaxConns bounds the SOCKS connections served at once; more wait in
-	// the listener's backlog (default 256).
+	// MaxConns bounds the SOCKS connections served at once (handshaking or
+	// relaying); a connection over it is closed at once (reset) and
+	// counted in ProxyStats.OverLimit (default 256).
 	MaxConns int
 }
 
@@ -61,7 +77,8 @@ type ProxyDeps struct {
 	Backend Backend
 	// Listener accepts SOCKS clients. Required; the proxy closes it.
 	Listener net.Listener
-	// Clock times the stream session; nil means clock.Real().
+	// Clock times the stream session and the send times matched with
+	// the Backend's failures; nil means clock.Real().
 	Clock clock.Clock
 	// Rand supplies the session id; nil means crypto/rand.
 	Rand io.Reader
@@ -75,7 +92,17 @@ type ProxyStats struct {
 	// Foreign counts received messages that were not replies of this
 	// session (sent directly to this client, or from an earlier run).
 	Foreign uint64
-	Session streams.Stats
+	// OverLimit counts SOCKS connections closed at once because MaxConns
+	// were being served.
+	OverLimit uint64
+	// HandshakeTimeouts counts SOCKS connections closed because the
+	// greeting and request did not arrive within HandshakeTimeout.
+	HandshakeTimeouts uint64
+	// MessageFailures counts messages to the provider that the client core
+	// gave up on (FailureSource); each fails the session's streams unless
+	// the exit was heard from since it was sent.
+	MessageFailures uint64
+	Session         streams.Stats
 }
 
 // Proxy serves SOCKS5 clients over one stream session to the provider.
@@ -83,9 +110,41 @@ type Proxy struct {
 	cfg     ProxyConfig
 	deps    ProxyDeps
 	log     *slog.Logger
+	clock   clock.Clock
 	session *streams.Session
 
 	conns, refused, failed, foreign atomic.Uint64
+	overLimit, handshakeTimeouts    atomic.Uint64
+	msgFailures                     atomic.Uint64
+
+	sentMu sync.Mutex
+	sent   []sentRecord // ids of messages sent to the provider, oldest first, at most 2·maxSentRecords
+}
+
+type sentRecord struct {
+	id client.MessageID
+	at time.Time
+}
+
+func (p *Proxy) recordSent(id client.MessageID) {
+	p.sentMu.Lock()
+	defer p.sentMu.Unlock()
+	p.sent = append(p.sent, sentRecord{id, p.clock.Now()})
+	if len(p.sent) > 2*maxSentRecords {
+		p.sent = append(p.sent[:0], p.sent[len(p.sent)-maxSentRecords:]...)
+	}
+}
+
+// sentAt returns when the message id was sent, if it is remembered.
+func (p *Proxy) sentAt(id client.MessageID) (time.Time, bool) {
+	p.sentMu.Lock()
+	defer p.sentMu.Unlock()
+	for i := len(p.sent) - 1; i >= max(0, len(p.sent)-maxSentRecords); i-- {
+		if p.sent[i].id == id {
+			return p.sent[i].at, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // NewProxy checks cfg and deps and returns a Proxy; Run serves.
@@ -114,7 +173,10 @@ func NewProxy(cfg ProxyConfig, deps ProxyDeps) (*Proxy, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Proxy{cfg: cfg, deps: deps, log: deps.Logger.With("component", "socks5")}
+	if deps.Clock == nil {
+		deps.Clock = clock.Real()
+	}
+	p := &Proxy{cfg: cfg, deps: deps, log: deps.Logger.With("component", "socks5"), clock: deps.Clock}
 	sc := cfg.Session
 	sc.Role = streams.Client
 	if _, err := io.ReadFull(deps.Rand, sc.SessionID[:]); err != nil {
@@ -123,12 +185,15 @@ func NewProxy(cfg ProxyConfig, deps ProxyDeps) (*Proxy, error) {
 	provider := cfg.Provider
 	s, err := streams.New(sc, streams.Deps{
 		Send: func(ctx context.Context, msg []byte, surbs int) error {
-			_, err := deps.Backend.SendWithSURBs(ctx, provider, msg, surbs)
+			id, err := deps.Backend.SendWithSURBs(ctx, provider, msg, surbs)
 			if errors.Is(err, e2e.ErrStoreFull) && surbs > 0 {
 				// The frames matter more than the SURBs: send them alone
 				// (the exit asks again; keys free up as replies arrive).
 				p.log.Warn("reply key store full: message sent without SURBs", "surbs", surbs)
-				_, err = deps.Backend.SendWithSURBs(ctx, provider, msg, 0)
+				id, err = deps.Backend.SendWithSURBs(ctx, provider, msg, 0)
+			}
+			if err == nil {
+				p.recordSent(id)
 			}
 			return err
 		},
@@ -149,7 +214,8 @@ func (p *Proxy) Addr() net.Addr { return p.deps.Listener.Addr() }
 func (p *Proxy) Stats() ProxyStats {
 	return ProxyStats{
 		Connections: p.conns.Load(), Refused: p.refused.Load(), Failed: p.failed.Load(),
-		Foreign: p.foreign.Load(), Session: p.session.Stats(),
+		Foreign: p.foreign.Load(), OverLimit: p.overLimit.Load(), HandshakeTimeouts: p.handshakeTimeouts.Load(),
+		MessageFailures: p.msgFailures.Load(), Session: p.session.Stats(),
 	}
 }
 
@@ -164,23 +230,32 @@ func (p *Proxy) Run(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { p.deps.Listener.Close() })
 	defer stop()
 
+	if fs, ok := p.deps.Backend.(FailureSource); ok {
+		wg.Go(func() { p.watchFailures(ctx, fs.Failures()) })
+	}
+
+	// sem holds a token per connection served; when it is full a new
+	// connection is reset at once rather than left waiting, so a flood of
+	// silent clients (each bounded by HandshakeTimeout) cannot make
+	// everyone else's connections hang.
 	sem := make(chan struct{}, p.cfg.MaxConns)
 	var err error
 	for {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
 		c, aerr := p.deps.Listener.Accept()
 		if aerr != nil {
-			<-sem
 			if ctx.Err() == nil {
 				err = fmt.Errorf("socks5client: accept: %w", aerr)
 			}
 			break
+		}
+		select {
+		case sem <- struct{}{}:
+		default:
+			if p.overLimit.Add(1) == 1 {
+				p.log.Warn("SOCKS connection refused: too many connections (further refusals are only counted)", "max_connections", p.cfg.MaxConns)
+			}
+			resetConn(c)
+			continue
 		}
 		p.conns.Add(1)
 		wg.Go(func() {
@@ -217,11 +292,82 @@ func (p *Proxy) receive(ctx context.Context) {
 	}
 }
 
+// watchFailures fails the session's streams when a message to the provider
+// failed after all its tries (unless the exit answered since).
+func (p *Proxy) watchFailures(ctx context.Context, fc <-chan client.Failure) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case f, ok := <-fc:
+			if !ok {
+				return
+			}
+			p.msgFailures.Add(1)
+			at, known := p.sentAt(f.ID)
+			if !known {
+				p.log.Debug("a message failed that this session did not send recently", "message", f.ID, "error", f.Err)
+				continue
+			}
+			n := p.session.FailExit(at, f.Err)
+			p.log.Debug("a message to the provider failed", "message", f.ID, "error", f.Err, "streams_failed", n)
+		}
+	}
+}
+
+// resetConn closes c with a TCP reset (SO_LINGER 0) where it can: the SOCKS
+// client sees "connection reset", not a clean end of the data.
+func resetConn(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
+}
+
 func (p *Proxy) serve(ctx context.Context, c net.Conn) {
-	err := socks5.Serve(ctx, c, p.dial, p.cfg.HandshakeTimeout, p.cfg.OpenTimeout)
+	dial := func(ctx context.Context, target string) (socks5.Conn, error) {
+		st, err := p.dial(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		return &abortingConn{Conn: st, local: c}, nil
+	}
+	err := socks5.Serve(ctx, c, dial, p.cfg.HandshakeTimeout, p.cfg.OpenTimeout)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		p.handshakeTimeouts.Add(1)
+	}
 	if err != nil && ctx.Err() == nil {
 		p.log.Info("socks connection failed", "client", c.RemoteAddr().String(), "error", err)
 	}
+}
+
+// abortingConn is a stream relayed to the local connection: when the stream
+// fails (reset, idle, exit unreachable), the local connection is set to end
+// with a TCP reset, so that the failure is not mistaken for the end of the
+// data. socks5.Relay closes both.
+type abortingConn struct {
+	socks5.Conn
+	local net.Conn
+}
+
+func (a *abortingConn) failed(err error) {
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+		if tc, ok := a.local.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+	}
+}
+
+func (a *abortingConn) Read(b []byte) (int, error) {
+	n, err := a.Conn.Read(b)
+	a.failed(err)
+	return n, err
+}
+
+func (a *abortingConn) Write(b []byte) (int, error) {
+	n, err := a.Conn.Write(b)
+	a.failed(err)
+	return n, err
 }
 
 // dial opens a stream through the exit and maps its failures to SOCKS
@@ -240,6 +386,9 @@ func (p *Proxy) dial(ctx context.Context, target string) (socks5.Conn, error) {
 	case errors.Is(err, context.DeadlineExceeded):
 		p.failed.Add(1)
 		return nil, &socks5.Error{Code: socks5.ReplyHostUnreachable, Err: fmt.Errorf("no answer from the exit within %v", p.cfg.OpenTimeout)}
+	case errors.Is(err, streams.ErrExitUnreachable):
+		p.failed.Add(1)
+		return nil, &socks5.Error{Code: socks5.ReplyHostUnreachable, Err: err}
 	default:
 		p.failed.Add(1)
 		return nil, &socks5.Error{Code: socks5.ReplyGeneralFailure, Err: err}

@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,17 @@ type fakeExit struct {
 	mu   sync.Mutex
 	exit *streams.Session
 	wg   sync.WaitGroup
+
+	ids  atomic.Uint64 // message ids handed out
+	down atomic.Bool   // the exit is gone: messages either way are lost
+}
+
+// restart makes the next message start a fresh exit session, as an exit
+// that restarted would (the old one runs on, unreachable, until ctx ends).
+func (f *fakeExit) restart() {
+	f.mu.Lock()
+	f.exit = nil
+	f.mu.Unlock()
 }
 
 func newFakeExit(ctx context.Context, t *testing.T) *fakeExit {
@@ -49,6 +61,10 @@ func (f *fakeExit) SendWithSURBs(ctx context.Context, _ address.Address, msg []b
 	if err != nil {
 		return 0, err
 	}
+	mid := client.MessageID(f.ids.Add(1))
+	if f.down.Load() {
+		return mid, nil
+	}
 	f.mu.Lock()
 	if f.exit == nil {
 		f.exit, err = streams.New(streams.Config{Role: streams.Exit, SessionID: id, MaxMessage: 1600},
@@ -62,13 +78,16 @@ func (f *fakeExit) SendWithSURBs(ctx context.Context, _ address.Address, msg []b
 	exit := f.exit
 	f.mu.Unlock()
 	exit.AddCredits(n)
-	if err := exit.Handle(msg); err != nil {
+	if err := exit.Handle(msg); err != nil && !errors.Is(err, streams.ErrSessionClosed) {
 		f.t.Errorf("exit: %v", err)
 	}
-	return 1, nil
+	return mid, nil
 }
 
 func (f *fakeExit) reply(ctx context.Context, msg []byte, _ int) error {
+	if f.down.Load() {
+		return nil
+	}
 	select {
 	case f.recv <- client.Received{Message: bytes.Clone(msg), IsReply: true}:
 		return nil
@@ -101,14 +120,26 @@ func (f *fakeExit) wait() { f.wg.Wait() }
 // startProxy runs a Proxy over a fakeExit on 127.0.0.1:0.
 func startProxy(t *testing.T, cfg ProxyConfig) (*Proxy, string) {
 	t.Helper()
+	p, addr, _ := startProxyBackend(t, cfg, nil)
+	return p, addr
+}
+
+// startProxyBackend is startProxy with the backend wrapped by wrap (if
+// not nil); it also returns the fakeExit.
+func startProxyBackend(t *testing.T, cfg ProxyConfig, wrap func(*fakeExit) Backend) (*Proxy, string, *fakeExit) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	f := newFakeExit(ctx, t)
+	var b Backend = f
+	if wrap != nil {
+		b = wrap(f)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Provider = address.Address{Identity: [32]byte{1}}
-	p, err := NewProxy(cfg, ProxyDeps{Backend: f, Listener: ln})
+	p, err := NewProxy(cfg, ProxyDeps{Backend: b, Listener: ln})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +152,7 @@ func startProxy(t *testing.T, cfg ProxyConfig) (*Proxy, string) {
 		}
 		f.wait()
 	})
-	return p, ln.Addr().String()
+	return p, ln.Addr().String(), f
 }
 
 // socksDial is a minimal SOCKS5 client (no auth, CONNECT); the reply code

@@ -223,12 +223,14 @@ func Run(ctx context.Context, opts RunOptions) error {
 		return fmt.Errorf("SOCKS5 listener: %w", err)
 	}
 	proxy, err := NewProxy(ProxyConfig{
-		Provider:    provider,
-		OpenTimeout: cfg.Socks5.OpenTimeout,
-		MaxConns:    cfg.Socks5.MaxStreams,
+		Provider:         provider,
+		OpenTimeout:      cfg.Socks5.OpenTimeout,
+		HandshakeTimeout: cfg.Socks5.HandshakeTimeout,
+		MaxConns:         cfg.Socks5.MaxConnections,
 		Session: streams.Config{
 			MaxMessage:   min(cfg.Client.Traffic.MaxMessage, streams.DefaultClientMaxMessage),
 			IdleTimeout:  cfg.Socks5.IdleTimeout,
+			ExitTimeout:  cfg.Socks5.ExitTimeout,
 			MaxStreams:   cfg.Socks5.MaxStreams,
 			SURBsPerOpen: cfg.Socks5.SURBsPerOpen,
 		},

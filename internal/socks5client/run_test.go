@@ -225,7 +225,8 @@ func TestInitRunThroughMixnet(t *testing.T) {
 		}
 		m, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if !strings.Contains(string(m), "nym_socks5_streams_opened_total") || strings.Contains(string(m), "nym_socks5_connections_total 0\n") {
+		if !strings.Contains(string(m), "nym_socks5_streams_opened_total") || strings.Contains(string(m), "nym_socks5_connections_total 0\n") ||
+			!strings.Contains(string(m), "nym_socks5_exit_unreachable_total 0\n") || !strings.Contains(string(m), "nym_socks5_over_limit_total 0\n") {
 			t.Errorf("metrics lack the proxy's counts:\n%.2000s", m)
 		}
 		rcancel()
