@@ -34,6 +34,12 @@
 // (an otherwise empty one if needed), and a few more (ProbeSURBs) when a
 // stream waits and nothing has come back for ProbeInterval.
 //
+// The client also watches the exit's liveness (liveness.go): while a stream
+// expects something of the exit it pings a silent exit (Ping, answered by a
+// Pong), and when nothing at all has arrived for ExitTimeout every stream
+// fails with ErrExitUnreachable; FailExit does the same at once for a
+// message the client core gave up on. New streams work afterwards.
+//
 // # Concurrency
 //
 // Session.mu guards all session and stream state. Run owns the only
