@@ -14,13 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/cli"
 	"github.com/nym-go/nym/internal/leaktest"
 )
 
 // nymNode runs the command in-process and returns its exit code and output.
 func nymNode(ctx context.Context, args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, args, &stdout, &stderr)
+	code := program.Run(ctx, args, cli.Stdio{Out: &stdout, Err: &stderr})
 	return code, stdout.String(), stderr.String()
 }
 
@@ -119,7 +120,9 @@ func TestRunStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := newSyncWriter(), newSyncWriter()
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"run", "--id", "m1", "--log-format", "json"}, stdout, stderr) }()
+	go func() {
+		done <- program.Run(ctx, []string{"run", "--id", "m1", "--log-format", "json"}, cli.Stdio{Out: stdout, Err: stderr})
+	}()
 	// Wait for the banner, then stop the node as SIGINT would.
 	timeout := time.After(10 * time.Second)
 	for !strings.Contains(stdout.String(), "sphinx key") {
