@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nym-go/nym/internal/base58"
+	"github.com/nym-go/nym/internal/cli"
 	"github.com/nym-go/nym/internal/clientapi"
 	"github.com/nym-go/nym/internal/logging"
 	"github.com/nym-go/nym/internal/nativeclient"
@@ -25,7 +26,7 @@ func homeFlag(fs *flag.FlagSet, p *string) {
 	fs.StringVar(p, "home", "", "root of the client files (default $NYM_HOME, or ~/.nym when unset)")
 }
 
-func cmdInit(ctx context.Context, args []string, s stdio) int {
+func cmdInit(ctx context.Context, args []string, s cli.Stdio) int {
 	fs := newFlags("init", "", "Creates a client under $NYM_HOME/clients/<id>/: keys/ (Ed25519 identity, X25519 encryption and\n"+
 		"ack keys; private keys 0600 in a 0700 directory), registers with a gateway (the shared key goes to\n"+
 		"data/gateway_keys/), caches the topology in data/topology.json, writes config/config.toml and\n"+
@@ -39,20 +40,20 @@ func cmdInit(ctx context.Context, args []string, s stdio) int {
 	fs.IntVar(&o.APIPort, "port", nativeclient.DefaultAPIPort, "port of the local websocket API on 127.0.0.1; 0 picks a free port at each run")
 	fs.BoolVar(&o.Force, "force", false, "re-initialise an existing id (keys are kept, never replaced)")
 	homeFlag(fs, &o.Home)
-	if code, ok := parse(fs, args, 0, s); !ok {
+	if code, ok := cli.Parse(fs, args, 0, s); !ok {
 		return code
 	}
 	if o.ID == "" {
 		return usageError(s, "init", "--id is required")
 	}
-	o.Stdout = s.out
+	o.Stdout = s.Out
 	if _, _, err := nativeclient.Init(ctx, o); err != nil {
 		return failed(s, "init", err)
 	}
 	return 0
 }
 
-func cmdRun(ctx context.Context, args []string, s stdio) int {
+func cmdRun(ctx context.Context, args []string, s cli.Stdio) int {
 	fs := newFlags("run", "", "Runs the client initialised with --id until SIGINT or SIGTERM, then stops within 5 s.\n"+
 		"It connects to its gateway, sends real and cover traffic, and serves the local websocket API\n"+
 		"applications use (docs/protocol/client-api.md). It prints its address and the API's URL.")
@@ -66,7 +67,7 @@ func cmdRun(ctx context.Context, args []string, s stdio) int {
 	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&format, "log-format", logging.FormatText, "log format: text or json")
 	homeFlag(fs, &o.Home)
-	if code, ok := parse(fs, args, 0, s); !ok {
+	if code, ok := cli.Parse(fs, args, 0, s); !ok {
 		return code
 	}
 	if o.ID == "" {
@@ -79,14 +80,14 @@ func cmdRun(ctx context.Context, args []string, s stdio) int {
 		if err := nativeclient.CheckConfig(o); err != nil {
 			return failed(s, "run --check-config", err)
 		}
-		fmt.Fprintf(s.out, "config and keys of client %q are valid\n", o.ID)
+		fmt.Fprintf(s.Out, "config and keys of client %q are valid\n", o.ID)
 		return 0
 	}
-	log, err := logging.New(s.err, level, format)
+	log, err := logging.New(s.Err, level, format)
 	if err != nil {
 		return usageError(s, "run", err.Error())
 	}
-	o.Stdout, o.Logger = s.out, log
+	o.Stdout, o.Logger = s.Out, log
 	if err := nativeclient.Run(ctx, o); err != nil {
 		return failed(s, "run", err)
 	}
@@ -110,7 +111,7 @@ func checkMaxMessage(n int) error {
 	return nil
 }
 
-func cmdSend(ctx context.Context, args []string, s stdio) int {
+func cmdSend(ctx context.Context, args []string, s cli.Stdio) int {
 	fs := newFlags("send", " [MESSAGE | -]", "Sends MESSAGE (or standard input, with - or no MESSAGE) to --to through the local API of a\n"+
 		"running client. It exits once the client has queued the message, with status 1 and the client's\n"+
 		"error if it refused it (a bad address, a message too large, no usable topology). Its connection\n"+
@@ -120,7 +121,7 @@ func cmdSend(ctx context.Context, args []string, s stdio) int {
 	var withSURB bool
 	fs.StringVar(&to, "to", "", "recipient address identity.encryption@gateway (required)")
 	fs.BoolVar(&withSURB, "reply-surb", false, "attach a reply SURB so that the recipient can answer anonymously")
-	if code, ok := parse(fs, args, 1, s); !ok {
+	if code, ok := cli.Parse(fs, args, 1, s); !ok {
 		return code
 	}
 	if to == "" {
@@ -133,7 +134,7 @@ func cmdSend(ctx context.Context, args []string, s stdio) int {
 	if fs.NArg() == 1 && fs.Arg(0) != "-" {
 		msg = []byte(fs.Arg(0))
 	} else {
-		b, err := io.ReadAll(io.LimitReader(s.in, int64(*maxMessage)+1))
+		b, err := io.ReadAll(io.LimitReader(s.In, int64(*maxMessage)+1))
 		if err != nil {
 			return failed(s, "send", fmt.Errorf("read standard input: %w", err))
 		}
@@ -151,7 +152,7 @@ func cmdSend(ctx context.Context, args []string, s stdio) int {
 	if err := c.Send(ctx, to, msg, withSURB); err != nil {
 		return failed(s, "send", err)
 	}
-	fmt.Fprintf(s.err, "queued %d bytes for %s\n", len(msg), to)
+	fmt.Fprintf(s.Err, "queued %d bytes for %s\n", len(msg), to)
 	return 0
 }
 
@@ -162,13 +163,13 @@ type listenLine struct {
 	ReplySURB     string  `json:"replySurb,omitempty"`
 }
 
-func cmdListen(ctx context.Context, args []string, s stdio) int {
+func cmdListen(ctx context.Context, args []string, s cli.Stdio) int {
 	fs := newFlags("listen", "", "Prints each message the running client receives as one JSON line until SIGINT:\n"+
 		`{"message": text} when the message is valid UTF-8, else {"messageBase64": ...}, plus`+"\n"+
 		`"replySurb": base58 when the sender attached a reply SURB. Failure reports of sent messages`+"\n"+
 		"go to standard error. It exits 1 if the client goes away.")
 	url, maxMessage := apiFlags(fs)
-	if code, ok := parse(fs, args, 0, s); !ok {
+	if code, ok := cli.Parse(fs, args, 0, s); !ok {
 		return code
 	}
 	if err := checkMaxMessage(*maxMessage); err != nil {
@@ -179,7 +180,7 @@ func cmdListen(ctx context.Context, args []string, s stdio) int {
 		return failed(s, "listen", err)
 	}
 	defer c.Close()
-	enc := json.NewEncoder(s.out)
+	enc := json.NewEncoder(s.Out)
 	for {
 		m, err := c.Receive(ctx)
 		var se *clientapi.ServerError
@@ -187,7 +188,7 @@ func cmdListen(ctx context.Context, args []string, s stdio) int {
 		case ctx.Err() != nil:
 			return 0
 		case errors.As(err, &se):
-			fmt.Fprintf(s.err, "nym-client listen: %v\n", se)
+			fmt.Fprintf(s.Err, "nym-client listen: %v\n", se)
 			continue
 		case err != nil:
 			return failed(s, "listen", err)
@@ -208,12 +209,12 @@ func cmdListen(ctx context.Context, args []string, s stdio) int {
 	}
 }
 
-func cmdAddress(_ context.Context, args []string, s stdio) int {
+func cmdAddress(_ context.Context, args []string, s cli.Stdio) int {
 	fs := newFlags("address", "", "Prints the address of the client initialised with --id, read from its files (it need not run).")
 	var o nativeclient.AddressOptions
 	fs.StringVar(&o.ID, "id", "", "client id (required)")
 	homeFlag(fs, &o.Home)
-	if code, ok := parse(fs, args, 0, s); !ok {
+	if code, ok := cli.Parse(fs, args, 0, s); !ok {
 		return code
 	}
 	if o.ID == "" {
@@ -223,6 +224,6 @@ func cmdAddress(_ context.Context, args []string, s stdio) int {
 	if err != nil {
 		return failed(s, "address", err)
 	}
-	fmt.Fprintln(s.out, a)
+	fmt.Fprintln(s.Out, a)
 	return 0
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/nym-go/nym/internal/address"
 	"github.com/nym-go/nym/internal/base58"
+	"github.com/nym-go/nym/internal/cli"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/logtest"
 	"github.com/nym-go/nym/internal/nativeclient/nettest"
@@ -29,7 +30,7 @@ import (
 // code and output.
 func nymClient(ctx context.Context, stdin string, args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, args, stdio{strings.NewReader(stdin), &stdout, &stderr})
+	code := program.Run(ctx, args, cli.Stdio{In: strings.NewReader(stdin), Out: &stdout, Err: &stderr})
 	return code, stdout.String(), stderr.String()
 }
 
@@ -116,7 +117,7 @@ func background(t *testing.T, args ...string) (stdout, stderr *syncWriter, stop 
 	stdout, stderr = new(syncWriter), new(syncWriter)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, args, stdio{strings.NewReader(""), stdout, stderr}) }()
+	go func() { done <- program.Run(ctx, args, cli.Stdio{In: strings.NewReader(""), Out: stdout, Err: stderr}) }()
 	var code *int
 	stop = func() int {
 		if code == nil {
