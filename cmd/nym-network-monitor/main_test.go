@@ -5,26 +5,30 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/cli"
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/monitor"
 )
+
+// run runs the command in-process and returns its exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return program.Run(ctx, args, cli.Stdio{Out: stdout, Err: stderr})
+}
 
 func TestInitAndConfig(t *testing.T) {
 	root := t.TempDir()
 	t.Setenv(home.EnvVar, root)
 	ctx := context.Background()
 	var out strings.Builder
-	if err := run(ctx, []string{"init", "--id", "m", "--directory", "http://127.0.0.1:8080", "--interval", "10s",
-		"--hop-delay", "0"}, &out, io.Discard); err != nil {
-		t.Fatal(err)
+	if code := run(ctx, []string{"init", "--id", "m", "--directory", "http://127.0.0.1:8080", "--interval", "10s",
+		"--hop-delay", "0"}, &out, io.Discard); code != 0 {
+		t.Fatalf("init exited %d", code)
 	}
 	if !strings.Contains(out.String(), "--monitor-key ") {
 		t.Fatalf("init output: %s", out.String())
@@ -43,25 +47,27 @@ func TestInitAndConfig(t *testing.T) {
 	}
 	// A second init refuses unless forced, and keeps the keys.
 	id1, _, _ := monitor.LoadKeys(f)
-	if err := run(ctx, []string{"init", "--id", "m", "--directory", "http://x:1"}, io.Discard, io.Discard); !errors.Is(err, monitor.ErrExists) {
-		t.Fatalf("second init: %v", err)
+	var stderr strings.Builder
+	if code := run(ctx, []string{"init", "--id", "m", "--directory", "http://x:1"}, io.Discard, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), monitor.ErrExists.Error()) {
+		t.Fatalf("second init: %d %q", code, stderr.String())
 	}
-	if err := run(ctx, []string{"init", "--id", "m", "--directory", "http://x:1", "--force"}, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
+	if code := run(ctx, []string{"init", "--id", "m", "--directory", "http://x:1", "--force"}, io.Discard, io.Discard); code != 0 {
+		t.Fatalf("init --force exited %d", code)
 	}
 	if id2, _, _ := monitor.LoadKeys(f); !id1.Equal(id2) {
 		t.Fatal("--force replaced the identity")
 	}
 	// run stops cleanly when its context ends, even with no directory.
 	cctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
+	done := make(chan int, 1)
 	go func() { done <- run(cctx, []string{"run", "--id", "m"}, io.Discard, io.Discard) }()
 	time.Sleep(100 * time.Millisecond) // let it start a run against the unreachable directory
 	cancel()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("run exited %d", code)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop")
@@ -70,22 +76,22 @@ func TestInitAndConfig(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	t.Setenv(home.EnvVar, t.TempDir())
-	var stderr strings.Builder
-	if err := run(context.Background(), []string{"init", "--help"}, io.Discard, &stderr); !errors.Is(err, flag.ErrHelp) {
-		t.Fatalf("--help: %v", err)
+	var stdout strings.Builder
+	if code := run(context.Background(), []string{"init", "--help"}, &stdout, io.Discard); code != 0 {
+		t.Fatalf("--help exited %d", code)
 	}
 	for _, f := range []string{"-id", "-dir", "-directory", "-interval", "-packets-per-node", "-route-packets",
 		"-wait-timeout", "-hop-delay", "-force", "-log-level", "-log-format"} {
-		if !strings.Contains(stderr.String(), f) {
+		if !strings.Contains(stdout.String(), f) {
 			t.Errorf("init --help does not explain %s", f)
 		}
 	}
 	for _, args := range [][]string{{}, {"bogus"}, {"run"}, {"run", "--id", "m", "extra"}, {"init", "--nope"}} {
-		if err := run(context.Background(), args, io.Discard, io.Discard); !errors.Is(err, errUsage) {
-			t.Errorf("%q: %v, want a usage error", args, err)
+		if code := run(context.Background(), args, io.Discard, io.Discard); code != 2 {
+			t.Errorf("%q exited %d, want 2 (a usage error)", args, code)
 		}
 	}
-	if err := run(context.Background(), []string{"init", "--id", "m"}, io.Discard, io.Discard); err == nil {
+	if code := run(context.Background(), []string{"init", "--id", "m"}, io.Discard, io.Discard); code != 1 {
 		t.Error("init without --directory accepted")
 	}
 }
