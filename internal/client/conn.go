@@ -95,8 +95,17 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) bool {
 // serve handles deliveries until the connection or ctx ends. It never
 // waits for the application: each delivery is acknowledged to the gateway
 // once handled, except a message the receive queue has no room for, which
-// stays unacknowledged so that the gateway keeps it and delivers it again.
+// stays unacknowledged so that the gateway keeps it.
+//
+// A gateway pushes each stored message once per connection and holds back
+// further ones while too many are unacknowledged, so what was left with it
+// comes back only on a new connection: once the receive queue has room again
+// after a deferral, serve closes the connection and the connection loop
+// reconnects.
 func (c *Client) serve(ctx context.Context, conn Conn) error {
+	done := make(chan struct{})
+	defer close(done)
+	resync := false
 	for {
 		d, err := conn.Receive(ctx)
 		if err != nil {
@@ -104,12 +113,30 @@ func (c *Client) serve(ctx context.Context, conn Conn) error {
 		}
 		if !c.handle(d) {
 			c.deferred.Add(1)
+			if !resync {
+				resync = true
+				go c.resyncWhenRoom(conn, done)
+			}
 			continue
 		}
 		if err := conn.Ack(ctx, d.ID); err != nil {
 			return err
 		}
 	}
+}
+
+// resyncWhenRoom closes conn once the receive queue accepts messages again,
+// unless done is closed first.
+func (c *Client) resyncWhenRoom(conn Conn, done <-chan struct{}) {
+	for !c.inbox.accepting() {
+		select {
+		case <-c.inbox.room:
+		case <-done:
+			return
+		}
+	}
+	c.deps.Logger.Info("client: the receive queue has room again; reconnecting so that the gateway delivers what was left with it")
+	conn.Close()
 }
 
 // handle processes one delivery. It returns false, having changed nothing,

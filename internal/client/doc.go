@@ -61,7 +61,8 @@
 // application: acks, replies' keys and cover keep being handled while nobody
 // reads. The queue is bounded by Config.ReceiveBuffer bytes; past it the
 // connection loop leaves further messages unacknowledged at the gateway,
-// which keeps them (durably, once its ack timeout passes) and delivers them
-// again (Client.Deferred counts them). Messages in the queue are
+// which keeps them (durably, once its ack timeout passes); once the queue
+// has room again the client reconnects, and the gateway delivers them again
+// (Client.Deferred counts them). Messages in the queue are
 // acknowledged to the gateway already: a crash of the client loses them.
 package client
