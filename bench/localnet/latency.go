@@ -22,7 +22,11 @@ const perMessage = 10 * time.Second
 func benchLatency(ctx context.Context, means []time.Duration, messages, size, pipeline int) error {
 	size = max(size, 8)
 	for _, mean := range means {
-		cfg := localnet.Config{HopDelay: -1, RealMean: mean, LoopMean: -1}
+		// Only the two clients' traffic: the monitor and the SOCKS5 proxy
+		// stay off, and the exit gateway's requester keeps the client
+		// default rate (it would follow RealMean and add its own cover).
+		cfg := localnet.Config{HopDelay: -1, RealMean: mean, LoopMean: -1,
+			NoMonitor: true, NoSOCKS5: true, ExitRealMean: 20 * time.Millisecond}
 		var seq, pipe summary
 		_, err := startStop(ctx, cfg, func(ctx context.Context, info localnet.Info) error {
 			a, err := clientapi.Dial(ctx, info.Clients[0].APIURL())
