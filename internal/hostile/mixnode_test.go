@@ -306,6 +306,8 @@ func TestMixReplayDropped(t *testing.T) {
 	if err := c.exchange(); err != nil {
 		t.Fatal(err)
 	}
+	// B counts a delivery just after handing it over: wait for the count.
+	waitFor(t, "B counts the fresh packet", func() bool { return c.b.Stats().Delivered >= 2 })
 	if d := c.b.Stats().Delivered; d != 2 {
 		t.Fatalf("B delivered %d packets, want 2 (original and the fresh one)", d)
 	}
