@@ -180,7 +180,7 @@ func send(t testing.TB, c net.Conn, pkts ...[]byte) {
 // for goroutines to make progress, never for timers.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // a hang bound: on a loaded machine under -race a step can take seconds
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
