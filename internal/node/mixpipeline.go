@@ -23,11 +23,11 @@ type mixPipeline struct {
 	*mixnode.Node
 }
 
-// newMixPipeline builds the mix node. allow, if not nil, is its
-// Deps.AllowNextHop (see allowNextHop).
-func newMixPipeline(cfg *Config, keys *KeySet, ln net.Listener, final func(*sphinx.Unwrapped), allow func(netip.AddrPort) bool, clk clock.Clock, log *slog.Logger) (*mixPipeline, error) {
+// newMixPipeline builds the mix node, which dials next hops with dialer.
+// allow, if not nil, is its Deps.AllowNextHop (see allowNextHop).
+func newMixPipeline(cfg *Config, keys *KeySet, ln net.Listener, dialer wire.Dialer, final func(*sphinx.Unwrapped), allow func(netip.AddrPort) bool, clk clock.Clock, log *slog.Logger) (*mixPipeline, error) {
 	n, err := mixnode.New(mixnode.Config{MaxDelay: cfg.Mixnet.MaxDelay, NextHops: cfg.NextHopPolicy()}, mixnode.Deps{
-		Key: keys.Sphinx, Listener: ln, Dialer: wire.TCPDialer{}, Clock: clk, Logger: log, Final: final,
+		Key: keys.Sphinx, Listener: ln, Dialer: dialer, Clock: clk, Logger: log, Final: final,
 		AllowNextHop: allow,
 	})
 	if err != nil {

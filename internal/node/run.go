@@ -21,6 +21,7 @@ import (
 	"github.com/nym-go/nym/internal/sphinx"
 	"github.com/nym-go/nym/internal/taskgroup"
 	"github.com/nym-go/nym/internal/topology"
+	"github.com/nym-go/nym/internal/wire"
 )
 
 // Version is the software version a node announces.
@@ -44,6 +45,10 @@ type RunOptions struct {
 	Clock clock.Clock
 	// Ready, if set, is called once every listener is bound.
 	Ready func(Addrs)
+	// Dialer, if set, is what the mix pipeline connects to next hops with
+	// (in-process callers only, such as a local network cutting links);
+	// nil means TCP (wire.TCPDialer).
+	Dialer wire.Dialer
 }
 
 // Addrs are the addresses a running node listens on and announces.
@@ -153,7 +158,11 @@ func runNode(ctx context.Context, opts RunOptions, dir home.Dir, cfg *Config, ke
 		}
 		allow = allowNextHop(topo, nextHopLayer(cfg), log.With("component", "topology"))
 	}
-	mix, err = newMixPipeline(cfg, keys, mixLn, final, allow, opts.Clock, log)
+	dialer := opts.Dialer
+	if dialer == nil {
+		dialer = wire.TCPDialer{}
+	}
+	mix, err = newMixPipeline(cfg, keys, mixLn, dialer, final, allow, opts.Clock, log)
 	if err != nil {
 		mixLn.Close()
 		httpLn.Close()
