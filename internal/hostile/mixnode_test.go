@@ -252,13 +252,14 @@ func TestMixListenerFlood(t *testing.T) {
 	checkRecovered(t, before, 5, 32<<20)
 }
 
-// The mix node's per-IP limit exempts loopback and has no option to
-// include it, so it cannot be shown on loopback.
+// The mix node's per-IP limit, applied to loopback with LimitLoopback:
+// connections from one address beyond it are refused while a peer from
+// another address keeps forwarding.
 func TestMixListenerPerIPLimit(t *testing.T) {
-	t.Skip("known: mixnode exempts loopback from MaxConnsPerIP with no option to limit it (cannot be tested on loopback); mixnode owner: add Config.LimitLoopback (or use wire.LimitListener), then remove this Skip")
 	leaktest.Check(t)
 	cfg := hostileMixConfig()
 	cfg.MaxConnsPerIP = 4
+	cfg.LimitLoopback = true
 	c := newChain(t, cfg)
 	holdOpen(t, c.a.Addr().String(), 20, nil)
 	waitFor(t, "per-IP refusals", func() bool { return c.a.Stats().RefusedConns >= 16 })

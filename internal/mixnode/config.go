@@ -39,7 +39,8 @@ const (
 	// DefaultMaxConns is the most inbound connections open at once.
 	DefaultMaxConns = 4096
 	// DefaultMaxConnsPerIP is the most inbound connections open at once
-	// from one remote IP address (loopback is exempt).
+	// from one remote IP address (loopback is exempt unless
+	// Config.LimitLoopback is set).
 	DefaultMaxConnsPerIP = 64
 	// DefaultIdleConnTimeout is how long an inbound connection may go
 	// without starting a frame. It is longer than the 5-10 min after
@@ -105,9 +106,16 @@ type Config struct {
 	MaxConns int
 	// MaxConnsPerIP is the most inbound connections open at once from one
 	// remote IP; a connection beyond it is closed at once and counted in
-	// Stats.RefusedConns. Loopback peers are exempt, since a local
-	// network runs every node on 127.0.0.1. 0 means DefaultMaxConnsPerIP.
+	// Stats.RefusedConns. Loopback peers are exempt unless LimitLoopback
+	// is set, since a local network runs every node on 127.0.0.1. 0 means
+	// DefaultMaxConnsPerIP.
 	MaxConnsPerIP int
+	// LimitLoopback applies MaxConnsPerIP to loopback peers too (each
+	// loopback address, such as 127.0.0.2, counts on its own), as the
+	// directory's and the gateway's options of the same purpose do. It is
+	// off by default; tests of the limit on loopback turn it on. MaxConns
+	// applies to every peer either way.
+	LimitLoopback bool
 	// IdleConnTimeout closes an inbound connection on which no frame
 	// starts for this long (previous hops reconnect on demand); 0 means
 	// DefaultIdleConnTimeout.

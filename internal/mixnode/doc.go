@@ -23,7 +23,8 @@
 //   - Accept loop (one goroutine, owns the listener and closes it on exit).
 //     At most Config.MaxConns inbound connections are open at once, and
 //     Config.MaxConnsPerIP (64) from one remote IP (loopback exempt, for
-//     local networks); a connection beyond that is closed at once and
+//     local networks, unless Config.LimitLoopback); a connection beyond
+//     that is closed at once and
 //     counted in Stats.RefusedConns.
 //   - Connection readers (one goroutine per connection, which owns and closes
 //     it). Each reads frames with a wire.Reader (16 KiB buffer) into a

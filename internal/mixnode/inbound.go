@@ -134,11 +134,12 @@ func (n *Node) readFailed(ctx context.Context, c net.Conn, err error) {
 
 // connSet tracks the open inbound connections, so that shutdown can close
 // them, and bounds their number, in all and per remote IP (loopback
-// exempt).
+// exempt unless Config.LimitLoopback).
 type connSet struct {
 	mu     sync.Mutex
 	max    int
 	maxIP  int
+	lo     bool                    // loopback peers count against maxIP
 	m      map[net.Conn]netip.Addr // the remote IP if it counts against maxIP
 	perIP  map[netip.Addr]int
 	closed bool
@@ -154,24 +155,24 @@ const (
 	addClosed
 )
 
-func (s *connSet) init(maxConns, maxPerIP int, ctr *counters) {
-	s.max, s.maxIP, s.count = maxConns, maxPerIP, ctr
+func (s *connSet) init(maxConns, maxPerIP int, limitLoopback bool, ctr *counters) {
+	s.max, s.maxIP, s.lo, s.count = maxConns, maxPerIP, limitLoopback, ctr
 	s.m, s.perIP = make(map[net.Conn]netip.Addr), make(map[netip.Addr]int)
 }
 
 // remoteIP returns the IP c counts against in perIP, or an invalid Addr
-// for a loopback peer or an address that is not an IP (in-memory
-// networks).
-func remoteIP(c net.Conn) netip.Addr {
+// for an address that is not an IP (in-memory networks) or a loopback peer
+// unless limitLoopback.
+func remoteIP(c net.Conn, limitLoopback bool) netip.Addr {
 	ap, err := netip.ParseAddrPort(c.RemoteAddr().String())
-	if err != nil || ap.Addr().Unmap().IsLoopback() {
+	if err != nil || (!limitLoopback && ap.Addr().Unmap().IsLoopback()) {
 		return netip.Addr{}
 	}
 	return ap.Addr().Unmap()
 }
 
 func (s *connSet) add(c net.Conn) addResult {
-	ip := remoteIP(c)
+	ip := remoteIP(c, s.lo)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {

@@ -5,6 +5,9 @@ package mixnode_test
 
 import (
 	"errors"
+	"fmt"
+	"net"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -143,4 +146,46 @@ func TestInboundTimeouts(t *testing.T) {
 		h.fake.Advance(time.Second)
 		waitFor(t, "the stalled connection to close", func() bool { return closed() && m.Stats().Connections == 0 })
 	})
+}
+
+// TestMaxConnsPerIPLoopback checks that loopback peers are exempt from
+// MaxConnsPerIP by default and count, each loopback address on its own,
+// with LimitLoopback.
+func TestMaxConnsPerIPLoopback(t *testing.T) {
+	dialFrom := func(t *testing.T, src string, m *tnode) net.Conn {
+		t.Helper()
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 5 * time.Second}
+		c, err := d.Dial("tcp", m.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	for _, limit := range []bool{false, true} {
+		t.Run(fmt.Sprintf("LimitLoopback=%v", limit), func(t *testing.T) {
+			h := newTCPHarness(t)
+			m := h.start("", mixnode.Config{MaxConnsPerIP: 2, LimitLoopback: limit}, nil)
+			for range 3 {
+				dialFrom(t, "127.0.0.1", m)
+			}
+			other := dialFrom(t, "127.0.0.2", m)
+			if !limit {
+				waitFor(t, "4 connections", func() bool { return m.Stats().Connections == 4 })
+				if st := m.Stats(); st.RefusedConns != 0 {
+					t.Fatalf("loopback exempt, yet stats: %+v", st)
+				}
+				return
+			}
+			waitFor(t, "the third connection from 127.0.0.1 refused", func() bool {
+				st := m.Stats()
+				return st.RefusedConns == 1 && st.Connections == 3
+			})
+			// 127.0.0.2 has its own count: its connection stays open.
+			other.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			if _, err := other.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("the connection from 127.0.0.2: %v, want it open", err)
+			}
+		})
+	}
 }

@@ -100,7 +100,7 @@ func New(cfg Config, deps Deps) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mixnode: delay queue: %w", err)
 	}
-	n.conns.init(cfg.MaxConns, cfg.MaxConnsPerIP, &n.ctr)
+	n.conns.init(cfg.MaxConns, cfg.MaxConnsPerIP, cfg.LimitLoopback, &n.ctr)
 	n.fwds.init(n, newHopFilter(cfg.NextHops, deps.Listener.Addr().String()))
 	return n, nil
 }

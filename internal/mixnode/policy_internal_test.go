@@ -60,7 +60,7 @@ func (c *fakeConn) Close() error         { return nil }
 func TestConnSetPerIP(t *testing.T) {
 	var ctr counters
 	var s connSet
-	s.init(10, 2, &ctr)
+	s.init(10, 2, false, &ctr)
 	conn := func(a string) net.Conn {
 		return &fakeConn{remote: net.TCPAddrFromAddrPort(netip.MustParseAddrPort(a))}
 	}
@@ -80,5 +80,27 @@ func TestConnSetPerIP(t *testing.T) {
 	s.remove(a1)
 	if got := s.add(conn("10.0.0.1:5")); got != addOK {
 		t.Errorf("add after a remove = %v, want addOK", got)
+	}
+}
+
+// TestConnSetLimitLoopback: with limitLoopback, loopback peers count
+// against the per-IP limit, each loopback address on its own.
+func TestConnSetLimitLoopback(t *testing.T) {
+	var ctr counters
+	var s connSet
+	s.init(10, 2, true, &ctr)
+	conn := func(a string) net.Conn {
+		return &fakeConn{remote: net.TCPAddrFromAddrPort(netip.MustParseAddrPort(a))}
+	}
+	for _, tt := range []struct {
+		a    string
+		want addResult
+	}{
+		{"127.0.0.1:1", addOK}, {"127.0.0.1:2", addOK}, {"127.0.0.1:3", addFullIP},
+		{"[::ffff:127.0.0.1]:4", addFullIP}, {"127.0.0.2:1", addOK}, {"[::1]:1", addOK},
+	} {
+		if got := s.add(conn(tt.a)); got != tt.want {
+			t.Errorf("add(%s) = %v, want %v", tt.a, got, tt.want)
+		}
 	}
 }
