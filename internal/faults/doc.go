@@ -20,6 +20,12 @@
 //     layer-1 mix nodes' debug fault switch drops all they forward);
 //     nothing arrives during the cut, and all arrives once it heals,
 //     without a restart.
+//   - TestLinkCut: the TCP links from layer 1 to layer 2 cut
+//     (localnet.CutLinks: dials fail, open connections are closed) past
+//     the reconnect backoff's early steps (8 s; -faults.linkcut=30s for a
+//     longer cut); nothing arrives during the cut, and the layer-1 nodes
+//     reconnect on their own once it heals (after the backoff wait that
+//     was running) and all arrives.
 //
 // The kill tests run nym-node and nym-client as processes (localnet
 // --exec, binaries built once with go build) and are skipped with -short;

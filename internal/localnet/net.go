@@ -39,13 +39,16 @@ type Net struct {
 	deps Deps
 	log  *slog.Logger
 
-	mu    sync.Mutex          // guards live, mon, nodes and nodeStop
+	mu    sync.Mutex          // guards live, mon, nodes, nodeStop and links
 	live  *liveClients        // set once the clients have started
 	mon   *localMonitor       // set with the directory; nil with NoMonitor
 	nodes map[string]NodeInfo // by id, set once the nodes are initialised
 	// nodeStop holds each node's stop function (nil once StopNode stopped
 	// it), set once the nodes have started; nil again once Run stops.
 	nodeStop map[string]func()
+	// links holds each node's link switch (links.go), in-process only;
+	// set before the nodes start and not changed after.
+	links map[string]*linkDialer
 	// ctl is what KillNode, StartNode, StopDirectory and StartDirectory
 	// need (nodectl.go).
 	ctl nodeCtl
@@ -114,6 +117,15 @@ func (n *Net) Run(ctx context.Context) (err error) {
 		if err := initNode(root, dirURL, s, n.deps.Rand); err != nil {
 			return err
 		}
+	}
+	if !n.cfg.Exec {
+		links := make(map[string]*linkDialer, len(specs))
+		for _, s := range specs {
+			links[s.info.ID] = newLinkDialer()
+		}
+		n.mu.Lock()
+		n.links = links
+		n.mu.Unlock()
 	}
 	var bins binaries
 	if n.cfg.Exec {
@@ -289,9 +301,13 @@ func (n *Net) startNode(sup *supervisor, root string, bins binaries, id string) 
 	if n.cfg.Exec {
 		return n.startProcess(sup, root, id, bins.node, "run", "--id", id, "--log-level", n.cfg.LogLevel)
 	}
+	opts := node.RunOptions{Home: root, ID: id, Stdout: io.Discard, Logger: n.deps.Logger}
+	if d := n.links[id]; d != nil {
+		opts.Dialer = d
+	}
 	ctx, cancel := sup.Part()
 	return sup.GoPart(ctx, cancel, "node "+id, func(ctx context.Context) error {
-		return node.Run(ctx, node.RunOptions{Home: root, ID: id, Stdout: io.Discard, Logger: n.deps.Logger})
+		return node.Run(ctx, opts)
 	}), nil
 }
 
