@@ -15,6 +15,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -321,6 +322,7 @@ func runDirectory(parent context.Context, duration time.Duration, nodes, readers
 	}
 	if err := mem.report(); err != nil {
 		failures = append(failures, err.Error())
+		topGoroutines(5)
 	}
 	if len(failures) > 0 {
 		return errors.New(strings.Join(failures, "; "))
@@ -336,5 +338,25 @@ func expected(kind, status string) bool {
 		return len(status) == 3 && status[0] == '2'
 	default:
 		return status == "200" || status == "304"
+	}
+}
+
+// topGoroutines prints the n most common goroutine stacks.
+func topGoroutines(n int) {
+	var b bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&b, 1); err != nil {
+		return
+	}
+	groups := strings.Split(b.String(), "\n\n")
+	fmt.Println("  most common goroutine stacks:")
+	for i, g := range groups {
+		if i == 0 {
+			g = g[strings.Index(g, "\n")+1:] // the "goroutine profile: total N" line
+		}
+		if i >= n {
+			break
+		}
+		lines := strings.Split(g, "\n")
+		fmt.Printf("    %s\n", strings.Join(lines[:min(len(lines), 4)], "\n    "))
 	}
 }

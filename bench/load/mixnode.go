@@ -213,8 +213,20 @@ func runMixnode(parent context.Context, duration time.Duration, packets, senders
 	tick.Stop()
 	wg.Wait()
 	elapsed := time.Since(start)
-	// Let the node finish what it holds, then stop it.
-	time.Sleep(500 * time.Millisecond)
+	// Let the node finish what its connections and queues still hold
+	// (the kernel's socket buffers too): wait until everything received
+	// has been processed and nothing new arrived for 300 ms, at most 10 s.
+	settleBy := time.Now().Add(10 * time.Second)
+	last, lastAt := node.Stats().Received, time.Now()
+	for time.Now().Before(settleBy) {
+		time.Sleep(50 * time.Millisecond)
+		st := node.Stats()
+		if st.Received != last {
+			last, lastAt = st.Received, time.Now()
+		} else if processed(st) == st.Received && time.Since(lastAt) > 300*time.Millisecond {
+			break
+		}
+	}
 	st := node.Stats()
 	nodeCancel()
 	runErr := <-nodeDone
