@@ -23,6 +23,14 @@ import (
 // body limit allows about 450 anyway).
 const maxReportNodes = 10_000
 
+// MaxRunAhead is how far a reliability report's runTimestamp may be later
+// than its signing timestamp. Both come from the monitor's clock and a run
+// ends before its report is signed, so only a clock stepped back between
+// the two may put runTimestamp ahead. Without this bound a report whose run
+// lies in the future would never go stale and, since the newer run wins,
+// would shadow every other monitor's scores of its nodes.
+const MaxRunAhead = time.Second
+
 // reliabilityStore keeps the newest score of every node measured by a
 // trusted monitor (docs/protocol/directory.md §12). Fields below mu are
 // guarded by it; gen is written under mu and may be read without it.
@@ -85,6 +93,11 @@ func decodeReport(body []byte) (*dirapi.ReliabilityReport, error) {
 		return nil, &fieldError{"timestamp", "required: a positive integer"}
 	case r.RunTimestamp <= 0:
 		return nil, &fieldError{"runTimestamp", "required: a positive integer"}
+	case r.RunTimestamp-r.Timestamp > int64(MaxRunAhead): // both > 0: no overflow
+		return nil, &fieldError{"runTimestamp", fmt.Sprintf(
+			"%s is %v after timestamp: a run must end before its report is signed (at most %v clock skew)",
+			time.Unix(0, r.RunTimestamp).UTC().Format(time.RFC3339Nano),
+			time.Duration(r.RunTimestamp-r.Timestamp), MaxRunAhead)}
 	case r.Nodes == nil:
 		return nil, &fieldError{"nodes", "required: an array"}
 	case len(r.Nodes) > maxReportNodes:
@@ -112,22 +125,28 @@ func decodeReport(body []byte) (*dirapi.ReliabilityReport, error) {
 	return &r, nil
 }
 
-// admit checks a verified-shape report's timestamp window, monitor and
-// signature, then stores its scores. It returns a *refusal when refused;
-// then nothing changed.
+// admit checks a verified-shape report's run age, timestamp window,
+// monitor and signature (cheap checks first: the signature is verified
+// only for a trusted monitor), then stores its scores. It returns a
+// *refusal when refused; then nothing changed.
 func (s *reliabilityStore) admit(r *dirapi.ReliabilityReport, now time.Time, window time.Duration) error {
+	if run := time.Unix(0, r.RunTimestamp); now.Sub(run) >= s.maxAge {
+		return &refusal{http.StatusBadRequest, "bad_request", fmt.Sprintf(
+			"runTimestamp: %s is %v before the directory's clock (%s), at or past --reliability-max-age (%v): the scores would be stale at once",
+			run.UTC().Format(time.RFC3339Nano), now.Sub(run), now.UTC().Format(time.RFC3339Nano), s.maxAge)}
+	}
 	ts := time.Unix(0, r.Timestamp)
 	if d := now.Sub(ts); d > window || d < -window {
 		return &refusal{http.StatusUnauthorized, "bad_timestamp", fmt.Sprintf(
 			"timestamp: %s is outside the ±%v window around the directory's clock (%s)",
 			ts.UTC().Format(time.RFC3339Nano), window, now.UTC().Format(time.RFC3339Nano))}
 	}
+	if !s.monitors[r.IdentityKey] {
+		return errUnknownMonitor
+	}
 	if _, err := dirapi.Verify(r); err != nil {
 		return &refusal{http.StatusUnauthorized, "bad_signature",
 			"signature: does not verify against identityKey over the canonical encoding (" + err.Error() + ")"}
-	}
-	if !s.monitors[r.IdentityKey] {
-		return errUnknownMonitor
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -119,8 +119,33 @@ func TestReliabilityRefusals(t *testing.T) {
 		}(), 400, "nodes[0].received: must not exceed sent"},
 		{"duplicate", signedReport(monitorKey(), now, 1, 1), 400, "nodes[1].pubKey: duplicate"},
 		{"forged", forged, 401, "signature: does not verify"},
-		{"old", signedReport(monitorKey(), now.Add(-2*DefaultSignatureWindow), 1), 401, "timestamp: "},
+		{"signed too late", func() any {
+			r := report(now, 1)
+			dirapi.Sign(r, monitorKey(), now.Add(2*DefaultSignatureWindow))
+			return r
+		}(), 401, "timestamp: "},
+		{"run after signing", func() any {
+			r := report(now.Add(MaxRunAhead+time.Nanosecond), 1)
+			dirapi.Sign(r, monitorKey(), now)
+			return r
+		}(), 400, "runTimestamp: "},
+		{"run far in the future", func() any {
+			r := report(now.Add(100*365*24*time.Hour), 1)
+			dirapi.Sign(r, monitorKey(), now)
+			return r
+		}(), 400, "runTimestamp: "},
+		{"run as old as max age", func() any {
+			r := report(now.Add(-time.Minute), 1)
+			dirapi.Sign(r, monitorKey(), now)
+			return r
+		}(), 400, "runTimestamp: "},
 		{"unknown monitor", signedReport(stranger, now, 1), 403, "identityKey: not a monitor"},
+		{"unknown monitor, bad signature", func() any {
+			// The trust check comes before the signature is verified.
+			r := signedReport(stranger, now, 1)
+			r.Nodes[0].LastRun = 100
+			return r
+		}(), 403, "identityKey: not a monitor"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,6 +159,14 @@ func TestReliabilityRefusals(t *testing.T) {
 	ok := signedReport(monitorKey(), now, 1)
 	e.mustPost(dirapi.PathReliability, ok)
 	wantError(t, e.post(dirapi.PathReliability, ok), 401, "timestamp: not later")
+	// Within the bounds a run may end up to MaxRunAhead after signing and
+	// just under the max age before the directory's clock.
+	r := report(now.Add(time.Second+MaxRunAhead), 2)
+	dirapi.Sign(r, monitorKey(), now.Add(time.Second))
+	e.mustPost(dirapi.PathReliability, r)
+	r = report(now.Add(-time.Minute+time.Nanosecond), 3)
+	dirapi.Sign(r, monitorKey(), now.Add(2*time.Second))
+	e.mustPost(dirapi.PathReliability, r)
 	// Beyond MaxNodes scored nodes a report is refused.
 	small := newEnv(t, Config{MaxNodes: 2, MonitorKeys: []ed25519.PublicKey{monitorKey().Public().(ed25519.PublicKey)}})
 	small.mustPost(dirapi.PathReliability, signedReport(monitorKey(), now, 1, 2))
@@ -188,5 +221,38 @@ func TestTopologyReliability(t *testing.T) {
 		if m.Reliability != nil {
 			t.Fatalf("stale score still in topology: %+v", m)
 		}
+	}
+}
+
+// A trusted monitor cannot publish a run from the future: if it could, its
+// scores would never go stale and, the newer run winning, would keep every
+// other monitor's scores of those nodes out until the directory restarts.
+func TestReliabilityFutureRunCannotShadow(t *testing.T) {
+	other := identity(902)
+	e := newEnv(t, Config{MonitorKeys: []ed25519.PublicKey{monitorKey().Public().(ed25519.PublicKey),
+		other.Public().(ed25519.PublicKey)}, ReliabilityMaxAge: time.Minute})
+	now := e.clock.Now()
+	future := report(now.Add(time.Hour), 1)
+	future.Nodes[0].LastRun = 100
+	dirapi.Sign(future, monitorKey(), now)
+	wantError(t, e.post(dirapi.PathReliability, future), 400, "runTimestamp: ")
+
+	e.clock.Advance(time.Second)
+	r := report(e.clock.Now(), 1)
+	r.Nodes[0].LastRun = 0
+	dirapi.Sign(r, other, e.clock.Now())
+	e.mustPost(dirapi.PathReliability, r)
+	v, code := e.reliability(sphinxKey(1))
+	if code != http.StatusOK || v.LastRun != 0 || v.Monitor != base58.Encode(other.Public().(ed25519.PublicKey)) {
+		t.Fatalf("score after the other monitor's run: %d %+v", code, v)
+	}
+	// An older run of a monitor still does not replace a newer one.
+	e.clock.Advance(time.Second)
+	old := report(e.clock.Now().Add(-30*time.Second), 1)
+	old.Nodes[0].LastRun = 100
+	dirapi.Sign(old, monitorKey(), e.clock.Now())
+	e.mustPost(dirapi.PathReliability, old)
+	if v, _ := e.reliability(sphinxKey(1)); v.LastRun != 0 {
+		t.Fatalf("an older run replaced a newer one: %+v", v)
 	}
 }
