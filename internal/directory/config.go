@@ -29,7 +29,7 @@ const (
 	DefaultMaxWindowMetrics  = 30_000
 	DefaultMaxWindowBytes    = 16 << 20
 	DefaultMaxMetricsPerKey  = 8
-	DefaultWSQueueLen        = 256
+	DefaultWSQueueLen        = 4096
 	DefaultWSPingInterval    = 30 * time.Second
 	DefaultShutdownTimeout   = 10 * time.Second
 	DefaultReliabilityMaxAge = 5 * time.Minute
@@ -90,7 +90,8 @@ type Config struct {
 	// (default 8); more are refused (429) and counted.
 	MaxMetricsPerKey int
 	// WSQueueLen is the number of lines queued per websocket subscriber
-	// (default 256); a subscriber whose queue is full is dropped.
+	// (default 4096: about 5 s of reports from 1,000 nodes); a subscriber
+	// whose queue is full is dropped.
 	WSQueueLen int
 	// WSPingInterval is how often each websocket is pinged (default 30 s).
 	WSPingInterval time.Duration
