@@ -26,6 +26,14 @@ const (
 	DefaultHopDelay       = 50 * time.Millisecond
 	DefaultGoodThreshold  = 50.0
 	DefaultDialTimeout    = 10 * time.Second
+	// DefaultSendGap is the mean gap between test packets: a client's
+	// real-traffic stream sends one every 20 ms on average.
+	DefaultSendGap = 20 * time.Millisecond
+	// DefaultSendFraction is the largest share of Interval a run spends
+	// sending test packets.
+	DefaultSendFraction = 0.5
+	// NoSendGap as Config.SendGap sends each phase's packets in one burst.
+	NoSendGap time.Duration = -1
 	// GoodRouteFraction is the share of a candidate route's validation
 	// packets that must arrive for its nodes to count as known-good.
 	GoodRouteFraction = 0.9
@@ -53,6 +61,14 @@ type Config struct {
 	// as clients use); NoHopDelay (any negative value; "-1ns" in the file)
 	// means none.
 	HopDelay time.Duration `toml:"hop_delay"`
+	// SendGap is the mean of the exponential gaps between a run's test
+	// packets (20 ms); it shrinks so that sending takes at most
+	// SendFraction of the Interval. NoSendGap (any negative value; "-1ns"
+	// in the file) sends each phase in one burst.
+	SendGap time.Duration `toml:"send_gap"`
+	// SendFraction is the largest share of Interval a run spends sending,
+	// both phases together (0.5); 0 < SendFraction ≤ 1.
+	SendFraction float64 `toml:"send_fraction"`
 	// GoodThreshold is the last-run percentage at which a node is a
 	// candidate for known-good routes (50).
 	GoodThreshold float64 `toml:"good_threshold"`
@@ -94,6 +110,12 @@ func (c Config) WithDefaults() (Config, error) {
 	if c.GoodThreshold == 0 {
 		c.GoodThreshold = DefaultGoodThreshold
 	}
+	if c.SendGap == 0 {
+		c.SendGap = DefaultSendGap
+	}
+	if c.SendFraction == 0 {
+		c.SendFraction = DefaultSendFraction
+	}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("monitor config: "+format, args...)) }
 	if c.DirectoryURL == "" {
@@ -112,6 +134,9 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	if c.GoodThreshold < 0 || c.GoodThreshold > 100 {
 		bad("good_threshold must be 0..100")
+	}
+	if !(c.SendFraction > 0 && c.SendFraction <= 1) { // also NaN
+		bad("send_fraction must be in (0, 1]")
 	}
 	if c.HistoryFile == "" {
 		bad("history_file: required")

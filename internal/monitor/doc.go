@@ -17,6 +17,10 @@
 //  3. sends Config.PacketsPerNode test packets through each node, on
 //     routes whose other hops are known-good, so a loss is pinned on the
 //     node under test;
+//     Both phases send their packets one by one, in a shuffled order, with
+//     exponential gaps of mean Config.SendGap, shrunk so that a run sends
+//     for at most Config.SendFraction of the Interval (pacing.go): no
+//     burst at the start of a run tells a mix which packets are tests;
 //  4. waits until every packet arrived or Config.WaitTimeout passed since
 //     the latest arrival time drawn for them (longer while packets keep
 //     arriving, at most three WaitTimeouts), scores each node
@@ -36,6 +40,6 @@
 // only the monitor can read (run id, node tested, nonce) inside.
 //
 // Run repeats RunOnce every Config.Interval on the injected clock until
-// its context ends. Time (clock.Clock) and randomness (a *rand.Rand for
+// its context ends. History may be called from any goroutine meanwhile. Time (clock.Clock) and randomness (a *rand.Rand for
 // routes, delays and nonces; an io.Reader for keys) are injected.
 package monitor

@@ -96,6 +96,8 @@ type Monitor struct {
 	cfg  Config
 	deps Deps
 	log  *slog.Logger
+	// hist is changed only by Run's goroutine, with mu held (Add, AddLate);
+	// that goroutine reads it without mu, any other one (History) with mu.
 	hist *History
 
 	conns map[string]*gwConn // by gateway identity (base58); Run's goroutine only
@@ -152,9 +154,16 @@ func New(cfg Config, deps Deps) (*Monitor, error) {
 		conns: make(map[string]*gwConn), arrived: make(chan struct{}, 1)}, nil
 }
 
-// History returns a copy of the runs recorded so far.
+// History returns a copy of the runs recorded so far. It is safe to call
+// from any goroutine, also while Run runs.
 func (m *Monitor) History() History {
-	return History{Runs: slices.Clone(m.hist.Runs)}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	runs := slices.Clone(m.hist.Runs)
+	for i := range runs {
+		runs[i].Nodes = maps.Clone(runs[i].Nodes) // AddLate changes the counts in place
+	}
+	return History{Runs: runs}
 }
 
 // Run runs RunOnce every Config.Interval (from the start of one run to
@@ -293,13 +302,26 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 		return !ok || c.Percent() >= m.cfg.GoodThreshold
 	}
 	cands := m.candidates(top, preferred)
-	m.startPhase()
-	for i, r := range cands {
-		for range m.cfg.RoutePackets {
-			m.send(ctx, top, r, "", i, false)
+	var nodes []node
+	for l := 1; l <= topology.Layers; l++ {
+		for i, x := range top.Layer(l) {
+			nodes = append(nodes, node{key: base58.Encode(x.SphinxKey[:]), layer: l, index: i})
 		}
 	}
+	for i, g := range gws {
+		nodes = append(nodes, node{key: base58.Encode(g.SphinxKey[:]), layer: 0, index: i})
+	}
+	// Both phases send paced (pacing.go).
+	mean, limit1, limit2 := m.cfg.pacing(len(cands)*m.cfg.RoutePackets, len(nodes)*m.cfg.PacketsPerNode)
+	m.startPhase()
+	order := sendOrder(m.deps.Rand, len(cands), m.cfg.RoutePackets)
+	m.sendPaced(ctx, order, gaps(m.deps.Rand, len(order), mean, limit1), func(i int) {
+		m.send(ctx, top, cands[i], "", i, false)
+	})
 	m.wait(ctx)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	good := [topology.Layers + 1]map[int]bool{{}, {}, {}, {}} // [0] gateways, [l] layer l
 	goodRoutes := 0
 	perRoute := make([]int, len(cands))
@@ -327,37 +349,28 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 	}
 
 	// Phase 2: test every node on otherwise known-good routes.
-	var nodes []node
-	for l := 1; l <= topology.Layers; l++ {
-		for i, x := range top.Layer(l) {
-			nodes = append(nodes, node{key: base58.Encode(x.SphinxKey[:]), layer: l, index: i})
-		}
-	}
-	for i, g := range gws {
-		nodes = append(nodes, node{key: base58.Encode(g.SphinxKey[:]), layer: 0, index: i})
-	}
 	pick := func(set map[int]bool) int {
 		keys := slices.Sorted(mapsKeys(set))
 		return keys[m.deps.Rand.IntN(len(keys))]
 	}
 	m.startPhase()
-	for range m.cfg.PacketsPerNode {
-		for _, n := range nodes {
-			var r route
-			r.gw = pick(good[0])
-			for l := range topology.Layers {
-				r.mix[l] = pick(good[l+1])
-			}
-			if n.layer == 0 {
-				r.gw = n.index
-			} else {
-				r.mix[n.layer-1] = n.index
-			}
-			// A packet the monitor fails to send counts only against
-			// the sending gateway, and only when it is under test.
-			m.send(ctx, top, r, n.key, -1, n.layer == 0)
+	order = sendOrder(m.deps.Rand, len(nodes), m.cfg.PacketsPerNode)
+	m.sendPaced(ctx, order, gaps(m.deps.Rand, len(order), mean, limit2), func(k int) {
+		n := nodes[k]
+		var r route
+		r.gw = pick(good[0])
+		for l := range topology.Layers {
+			r.mix[l] = pick(good[l+1])
 		}
-	}
+		if n.layer == 0 {
+			r.gw = n.index
+		} else {
+			r.mix[n.layer-1] = n.index
+		}
+		// A packet the monitor fails to send counts only against the
+		// sending gateway, and only when it is under test.
+		m.send(ctx, top, r, n.key, -1, n.layer == 0)
+	})
 	m.wait(ctx)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -381,7 +394,9 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 	m.applyLate()
 	now := m.deps.Clock.Now()
 	rec := RunRecord{ID: runID, Time: now.UnixNano(), Nodes: maps.Clone(counts)}
+	m.mu.Lock()
 	m.hist.Add(rec)
+	m.mu.Unlock()
 	if err := m.hist.Save(m.cfg.HistoryFile); err != nil {
 		m.log.Error("save history", "err", err)
 	}
