@@ -109,17 +109,22 @@ func (a *AllowList) Rules() int {
 }
 
 // Allows reports whether host (a domain or an IP literal, IPv6 with or
-// without brackets) is admitted. An IP is checked against the IP and CIDR
-// rules only; a domain against the domain rules only, where a rule admits
-// the domain itself and every subdomain ("example.com" admits
-// "a.example.com", not "badexample.com"). What a domain resolves to is not
-// checked (see docs/protocol/exit.md).
+// without brackets) is admitted by a rule. An IP is checked against the IP
+// and CIDR rules only (an IPv6 literal with a zone, "fe80::1%eth0", is
+// never admitted); a domain against the domain rules only, where a rule
+// admits the domain itself and every subdomain ("example.com" admits
+// "a.example.com", not "badexample.com"). The Requester then checks the
+// addresses a domain resolves to against the local ranges (see
+// docs/protocol/exit.md); Allows does not resolve anything.
 func (a *AllowList) Allows(host string) bool {
 	if a == nil {
 		return false
 	}
 	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
-		ip = ip.Unmap().WithZone("")
+		if ip.Zone() != "" {
+			return false
+		}
+		ip = ip.Unmap()
 		for _, p := range a.prefixes {
 			if p.Contains(ip) {
 				return true
@@ -143,7 +148,9 @@ func (a *AllowList) Allows(host string) bool {
 	}
 }
 
-// splitTarget splits "host:port" and checks both parts.
+// splitTarget splits "host:port" and checks both parts. A host with a
+// zone ("[fe80::1%eth0]:80") is refused: the zone would pick the exit's
+// interface.
 func splitTarget(target string) (host, port string, err error) {
 	host, port, err = net.SplitHostPort(target)
 	if err != nil {
@@ -151,6 +158,9 @@ func splitTarget(target string) (host, port string, err error) {
 	}
 	if host == "" || port == "" || port == "0" {
 		return "", "", fmt.Errorf("bad target %q", target)
+	}
+	if strings.IndexByte(host, '%') >= 0 {
+		return "", "", fmt.Errorf("bad target %q: IPv6 zones are not allowed", target)
 	}
 	for _, c := range []byte(port) {
 		if c < '0' || c > '9' {

@@ -57,6 +57,10 @@ localhost
 			t.Errorf("Allows(%q) = %v, want %v", host, got, want)
 		}
 	}
+	zoned, err := ParseAllowList(strings.NewReader("fe80::/10\n"))
+	if err != nil || !zoned.Allows("fe80::1") || zoned.Allows("fe80::1%eth0") || zoned.Allows("[fe80::1%25eth0]") {
+		t.Fatalf("a zoned literal must not match its address's rule (%v)", err)
+	}
 	var none *AllowList
 	if none.Allows("example.com") || none.Rules() != 0 {
 		t.Fatal("nil list allows")
@@ -76,6 +80,7 @@ func TestSplitTarget(t *testing.T) {
 	for target, ok := range map[string]bool{
 		"example.com:80": true, "[::1]:443": true, "1.2.3.4:65535": true,
 		"example.com": false, ":80": false, "a:0": false, "a:65536": false, "a:-1": false, "a:8o": false,
+		"[fe80::1%eth0]:80": false, "[fe80::1%25eth0]:80": false,
 	} {
 		if _, _, err := splitTarget(target); (err == nil) != ok {
 			t.Errorf("splitTarget(%q): err = %v", target, err)

@@ -10,7 +10,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
+	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nym-go/nym/internal/client"
@@ -37,8 +40,16 @@ type Config struct {
 	// ParseAllowList). Empty or missing means nothing is allowed, unless
 	// OpenProxy.
 	AllowList string
-	// OpenProxy turns the filter off: every target is allowed.
+	// OpenProxy turns the allow list off: every host is allowed, but not
+	// the local ranges (loopback, private, link-local, unspecified,
+	// multicast addresses; see docs/protocol/exit.md) unless AllowPrivate.
 	OpenProxy bool
+	// AllowPrivate turns the local-range guard off: a target (an IP
+	// literal, or the addresses an allowed domain resolves to) may be a
+	// loopback, private or link-local address of the exit's networks.
+	// Without it such an address is refused unless an IP or CIDR rule
+	// inside its range admits it ("127.0.0.0/8", "10.1.2.3").
+	AllowPrivate bool
 	// MaxSessions bounds the client sessions; a message that would open
 	// one more is dropped (Stats.SessionsRefused).
 	MaxSessions int
@@ -108,13 +119,23 @@ type Mixnet interface {
 type Deps struct {
 	// Client is the requester's mixnet client. Required.
 	Client Mixnet
-	// Dial connects to a target; nil means a net.Dialer. It gets a context
-	// bounded by Config.DialTimeout.
+	// Dial connects to a target; nil means a net.Dialer. Its address is
+	// always "ip:port" with an IP that passed the checks (never a name).
+	// It gets a context bounded by Config.DialTimeout.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// Resolver looks up the addresses of a domain target, within
+	// Config.DialTimeout; nil means net.DefaultResolver.
+	Resolver Resolver
 	// Clock times sessions and reloads; nil means clock.Real().
 	Clock clock.Clock
 	// Logger receives the requester's logs; nil discards them.
 	Logger *slog.Logger
+}
+
+// Resolver looks up a host's IP addresses; *net.Resolver implements it.
+// Network is "ip".
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
 // Requester is the network requester: the exit service that carries
@@ -153,6 +174,9 @@ func New(cfg Config, deps Deps) (*Requester, error) {
 	if deps.Dial == nil {
 		var d net.Dialer
 		deps.Dial = d.DialContext
+	}
+	if deps.Resolver == nil {
+		deps.Resolver = net.DefaultResolver
 	}
 	if deps.Clock == nil {
 		deps.Clock = clock.Real()
@@ -203,7 +227,8 @@ func (r *Requester) Run(ctx context.Context) error {
 	}
 }
 
-// handle routes one message to its session, creating it if needed.
+// handle routes one message to its session, creating it if needed: only a
+// message with at least one reply SURB and an Open frame starts a session.
 func (r *Requester) handle(ctx context.Context, m client.Received) {
 	if m.IsReply {
 		r.stats.messagesDropped.Add(1)
@@ -216,7 +241,16 @@ func (r *Requester) handle(ctx context.Context, m client.Received) {
 		r.deps.Logger.Debug("netreq: not a stream message", "err", err)
 		return
 	}
-	s, err := r.session(ctx, id, m.ReplySURBs)
+	s := r.lookup(id)
+	if s == nil && !opensSession(m) {
+		r.stats.unknownSession.Add(1)
+		r.stats.messagesDropped.Add(1)
+		r.deps.Logger.Debug("netreq: message of an unknown session without an Open frame or a SURB dropped")
+		return
+	}
+	if s == nil {
+		s, err = r.session(ctx, id, m.ReplySURBs)
+	}
 	if err != nil {
 		r.stats.messagesDropped.Add(1)
 		r.deps.Logger.Debug("netreq: message dropped", "err", err)
@@ -232,6 +266,32 @@ func (r *Requester) handle(ctx context.Context, m client.Received) {
 		r.stats.malformed.Add(1)
 		r.deps.Logger.Debug("netreq: bad stream message", "err", err)
 	}
+}
+
+// opensSession reports whether m may start a session: it carries a reply
+// SURB (without one the exit could never answer) and an Open frame (the
+// client's first message to an exit always opens a stream).
+func opensSession(m client.Received) bool {
+	if len(m.ReplySURBs) == 0 {
+		return false
+	}
+	_, frames, err := streams.Decode(m.Message)
+	if err != nil {
+		return false
+	}
+	for _, f := range frames {
+		if f.Kind == streams.KindOpen {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup returns the live session id, or nil.
+func (r *Requester) lookup(id [16]byte) *session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sessions[id]
 }
 
 // session returns the session id, starting it if new.
@@ -342,22 +402,27 @@ func (r *Requester) accept(ctx context.Context, st *streams.Stream, target strin
 }
 
 func (r *Requester) serve(ctx context.Context, st *streams.Stream, target string) {
-	host, _, err := splitTarget(target)
+	host, port, err := splitTarget(target)
 	if err != nil {
-		r.refuse(st, target, err.Error())
+		r.refuse(st, target, reasonBadTarget, err)
 		return
 	}
 	if !r.filter.allows(host) {
 		r.filter.refused(host)
-		r.refuse(st, target, "host not allowed by the exit's allow list")
+		r.refuse(st, target, reasonNotAllowed, nil)
 		return
 	}
 	dctx, cancel := context.WithTimeout(ctx, r.cfg.DialTimeout)
-	conn, err := r.dial(dctx, target)
+	conn, err := r.dial(dctx, host, port)
 	cancel()
-	if err != nil {
+	switch {
+	case errors.Is(err, errLocal):
+		r.stats.localRefused.Add(1)
+		r.refuse(st, target, reasonLocal, err)
+		return
+	case err != nil:
 		r.stats.dialFailures.Add(1)
-		r.refuse(st, target, "connect failed: "+err.Error())
+		r.refuse(st, target, "connect failed: "+coarse(err), err)
 		return
 	}
 	r.stats.streamsAccepted.Add(1)
@@ -365,20 +430,94 @@ func (r *Requester) serve(ctx context.Context, st *streams.Stream, target string
 	r.pipe(ctx, st, conn)
 }
 
-// dial connects to target, holding one of MaxDials slots.
-func (r *Requester) dial(ctx context.Context, target string) (net.Conn, error) {
+// Reasons sent to clients: coarse, so refusals do not help scan what the
+// exit can reach; the details are logged.
+const (
+	reasonBadTarget  = "bad target"
+	reasonNotAllowed = "host not allowed by the exit's allow list"
+	reasonLocal      = "address not allowed: a local or private range of the exit"
+)
+
+// errLocal: every address of the target is in a local range the exit
+// refuses.
+var errLocal = errors.New("address in a local range")
+
+// coarse names the kind of a connect error: timeout, connection refused or
+// unreachable (everything else, name resolution included).
+func coarse(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	default:
+		return "unreachable"
+	}
+}
+
+// minAttempt is the least time one address gets when a target has several
+// (as net.Dialer does).
+const minAttempt = 2 * time.Second
+
+// dial resolves host (unless it is an IP literal), keeps the addresses the
+// filter admits (allowsAddr) and connects to them in the resolver's order
+// until one answers, holding one of MaxDials slots; each address gets an
+// equal share of ctx's remaining time, at least minAttempt. Addresses are
+// checked and dialled as IPs, so a name cannot resolve differently between
+// the check and the connect.
+func (r *Requester) dial(ctx context.Context, host, port string) (net.Conn, error) {
 	select {
 	case r.dials <- struct{}{}:
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for a dial slot: %w", ctx.Err())
 	}
 	defer func() { <-r.dials }()
-	return r.deps.Dial(ctx, "tcp", target)
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return nil, err
+	}
+	var found []netip.Addr
+	if ip, err := netip.ParseAddr(host); err == nil {
+		found = []netip.Addr{ip}
+	} else if found, err = r.deps.Resolver.LookupNetIP(ctx, "ip", host); err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", host, err)
+	}
+	addrs := make([]netip.AddrPort, 0, len(found))
+	for _, ip := range found {
+		ip = ip.Unmap()
+		if ip.IsValid() && ip.Zone() == "" && r.filter.allowsAddr(ip) {
+			addrs = append(addrs, netip.AddrPortFrom(ip, uint16(p)))
+		}
+	}
+	if len(addrs) == 0 {
+		return nil, fmt.Errorf("%w: %s is %v", errLocal, host, found)
+	}
+	var firstErr error
+	for i, a := range addrs {
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if dl, ok := ctx.Deadline(); ok && i < len(addrs)-1 {
+			share := time.Until(dl) / time.Duration(len(addrs)-i)
+			actx, cancel = context.WithTimeout(ctx, max(share, minAttempt))
+		}
+		conn, err := r.deps.Dial(actx, "tcp", a.String())
+		cancel()
+		if err == nil {
+			return conn, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, firstErr
 }
 
-func (r *Requester) refuse(st *streams.Stream, target, reason string) {
+func (r *Requester) refuse(st *streams.Stream, target, reason string, detail error) {
 	r.stats.streamsRefused.Add(1)
-	r.deps.Logger.Info("netreq: stream refused", "target", target, "reason", reason)
+	r.deps.Logger.Info("netreq: stream refused", "target", target, "reason", reason, "err", detail)
 	st.Refuse(reason)
 }
 

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +48,9 @@ func (m *fakeMixnet) Reply(_ context.Context, surb *sphinx.SURB, msg []byte) err
 	m.replies++
 	peer := m.peer
 	m.mu.Unlock()
-	_ = peer.Handle(bytes.Clone(msg))
+	if peer != nil {
+		_ = peer.Handle(bytes.Clone(msg))
+	}
 	return nil
 }
 
@@ -69,6 +72,12 @@ type harness struct {
 
 func start(t *testing.T, cfg netreq.Config, allow string) *harness {
 	t.Helper()
+	return startDeps(t, cfg, allow, netreq.Deps{})
+}
+
+// startDeps is start with deps (Client is set here).
+func startDeps(t *testing.T, cfg netreq.Config, allow string, deps netreq.Deps) *harness {
+	t.Helper()
 	h := &harness{mix: &fakeMixnet{recv: make(chan client.Received, 64)}, dir: t.TempDir()}
 	if cfg.AllowList == "" {
 		cfg.AllowList = filepath.Join(h.dir, "allowed.list")
@@ -76,7 +85,8 @@ func start(t *testing.T, cfg netreq.Config, allow string) *harness {
 			t.Fatal(err)
 		}
 	}
-	r, err := netreq.New(cfg, netreq.Deps{Client: h.mix})
+	deps.Client = h.mix
+	r, err := netreq.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,12 +195,15 @@ func TestOpenProxyAndDialFailure(t *testing.T) {
 	}
 	closed := ln.Addr().String()
 	ln.Close()
-	h := start(t, netreq.Config{OpenProxy: true, AllowList: filepath.Join(t.TempDir(), "missing")}, "")
+	h := start(t, netreq.Config{OpenProxy: true, AllowPrivate: true, AllowList: filepath.Join(t.TempDir(), "missing")}, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err = h.cli.Open(ctx, closed)
-	if err == nil || !strings.Contains(err.Error(), "connect failed") {
-		t.Fatalf("Open of a closed port: %v", err)
+	var ref *streams.RefusedError
+	// The client gets a coarse reason, not the dial error with its
+	// addresses (which would help scanning what the exit can reach).
+	if !errors.As(err, &ref) || ref.Reason != "connect failed: connection refused" {
+		t.Fatalf("Open of a closed port: %v, want the reason %q", err, "connect failed: connection refused")
 	}
 	if s := h.r.Stats(); s.DialFailures != 1 {
 		t.Fatalf("stats %+v", s)
@@ -226,8 +239,15 @@ func TestReloadAndLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	mix := &fakeMixnet{recv: make(chan client.Received)}
+	// reload: 3·reload just exceeds SessionIdle, and no session timer falls
+	// on it.
+	const reload = 20*time.Second + time.Millisecond
 	r, err := netreq.New(netreq.Config{AllowList: list, MaxSURBsPerSession: 5, MaxSessions: 2,
-		SessionIdle: time.Minute, ReloadInterval: time.Second}, netreq.Deps{Client: mix, Clock: clk})
+		SessionIdle: time.Minute, ReloadInterval: reload, DialTimeout: time.Hour},
+		netreq.Deps{Client: mix, Clock: clk, Resolver: fakeResolver{"a.example.com": {"203.0.113.1"}},
+			// Connects hang until the test ends, so the sessions send
+			// nothing (no SURB is spent) while the counts are checked.
+			Dial: func(ctx context.Context, _, _ string) (net.Conn, error) { <-ctx.Done(); return nil, ctx.Err() }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,13 +255,18 @@ func TestReloadAndLimits(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	wait := func(ctx context.Context) {
-		if err := clk.WaitForTimers(ctx, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
 	tctx, tcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer tcancel()
+	// wait returns once Run's reload timer is armed (the sessions have
+	// timers of their own on clk, so counting timers is not enough).
+	wait := func(ctx context.Context) {
+		for !slices.Contains(clk.Deadlines(), clk.Now().Add(reload)) {
+			if ctx.Err() != nil {
+				t.Fatal("the reload timer was not armed")
+			}
+			time.Sleep(time.Millisecond) // Run's goroutine arms it
+		}
+	}
 
 	if r.Allows("example.com") {
 		t.Fatal("allowed before the reload")
@@ -254,7 +279,7 @@ func TestReloadAndLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait(tctx)
-	clk.Advance(time.Second)
+	clk.Advance(reload)
 	for !r.Allows("a.example.com") {
 		if tctx.Err() != nil {
 			t.Fatal("allow list not reloaded")
@@ -262,26 +287,43 @@ func TestReloadAndLimits(t *testing.T) {
 		time.Sleep(time.Millisecond) // Run's goroutine handles the timer
 	}
 
+	// open starts session id (an Open frame of an allowed target); msg is
+	// a message of session id without frames.
+	open := func(id byte) []byte { return openMsg([16]byte{id}, "a.example.com:80") }
 	msg := func(id byte) []byte { return streams.AppendHeader(nil, [16]byte{id}) }
-	mix.recv <- client.Received{Message: msg(1), ReplySURBs: surbs(3)}
+	mix.recv <- client.Received{Message: open(1), ReplySURBs: surbs(3)}
 	mix.recv <- client.Received{Message: msg(1), ReplySURBs: surbs(4)}
-	mix.recv <- client.Received{Message: msg(2)}
-	mix.recv <- client.Received{Message: msg(3), ReplySURBs: surbs(1)} // a third session
-	mix.recv <- client.Received{Message: []byte{0xff}}                 // not a stream message
+	mix.recv <- client.Received{Message: open(2), ReplySURBs: surbs(1)}
+	mix.recv <- client.Received{Message: open(3), ReplySURBs: surbs(1)} // a third session
+	mix.recv <- client.Received{Message: []byte{0xff}}                  // not a stream message
 	mix.recv <- client.Received{Message: msg(1), IsReply: true}
 	mix.recv <- client.Received{Message: msg(2)} // Run is done with the ones before
 	s := r.Stats()
-	if s.SURBsStored != 5 || s.SURBsDropped != 2 || s.SessionsActive != 2 || s.SessionsRefused != 1 ||
+	if s.SURBsStored != 6 || s.SURBsDropped != 2 || s.SessionsActive != 2 || s.SessionsRefused != 1 ||
 		s.MessagesDropped != 3 {
 		t.Fatalf("stats %+v", s)
 	}
-	wait(tctx)
-	clk.Advance(30 * time.Second)
+	// Each tick lands exactly on Run's reload deadline, so expire() reads
+	// the time the test means (the fake clock steps through earlier
+	// deadlines, and a tick taken mid-step would see an earlier time); and
+	// once the timer is armed again, that tick's expire() is done.
+	tick := func() {
+		wait(tctx)
+		clk.Advance(reload)
+		wait(tctx)
+	}
+	tick()
+	tick()
 	mix.recv <- client.Received{Message: msg(2)} // session 2 stays busy
-	wait(tctx)
-	clk.Advance(31 * time.Second)
-	mix.recv <- client.Received{Message: msg(2)}
+	tick()                                       // session 1 idle 3·reload ≥ SessionIdle
 	if s := r.Stats(); s.SessionsActive != 1 || s.SessionsExpired != 1 {
 		t.Fatalf("after a minute idle: %+v", s)
 	}
+}
+
+// openMsg is a client→exit message of session id opening stream 1 to
+// target.
+func openMsg(id [16]byte, target string) []byte {
+	return streams.AppendFrame(streams.AppendHeader(nil, id),
+		streams.Frame{Kind: streams.KindOpen, Stream: 1, Body: []byte(target)})
 }

@@ -13,6 +13,7 @@ import (
 type counters struct {
 	messagesReceived, messagesDropped, malformed        atomic.Uint64
 	sessionsOpened, sessionsExpired, sessionsRefused    atomic.Uint64
+	unknownSession, localRefused                        atomic.Uint64
 	streamsAccepted, streamsRefused, dialFailures       atomic.Uint64
 	surbsStored, surbsDropped, repliesSent, replyErrors atomic.Uint64
 	bytesToTarget, bytesToClient                        atomic.Uint64
@@ -21,14 +22,16 @@ type counters struct {
 // Stats counts what a Requester did since it was made.
 type Stats struct {
 	MessagesReceived uint64 // client→exit messages with a session id
-	MessagesDropped  uint64 // replies, messages without a session id, over MaxSessions
+	MessagesDropped  uint64 // replies, no session id, unknown session without an Open, over MaxSessions
+	UnknownSession   uint64 // of those: an unknown session's message without an Open frame or a SURB
 	Malformed        uint64 // messages the session refused
 	SessionsActive   int
 	SessionsOpened   uint64
 	SessionsExpired  uint64 // ended after SessionIdle
 	SessionsRefused  uint64 // over MaxSessions
 	StreamsAccepted  uint64
-	StreamsRefused   uint64 // not allowed, bad target or connect failed
+	StreamsRefused   uint64 // not allowed, bad target, local address or connect failed
+	LocalRefused     uint64 // of those: every address in a local range (loopback, private, ...)
 	DialFailures     uint64
 	SURBsStored      uint64
 	SURBsDropped     uint64 // over MaxSURBsPerSession
@@ -45,7 +48,8 @@ func (r *Requester) Stats() Stats {
 		MessagesReceived: c.messagesReceived.Load(), MessagesDropped: c.messagesDropped.Load(),
 		Malformed: c.malformed.Load(), SessionsActive: r.Sessions(),
 		SessionsOpened: c.sessionsOpened.Load(), SessionsExpired: c.sessionsExpired.Load(),
-		SessionsRefused: c.sessionsRefused.Load(), StreamsAccepted: c.streamsAccepted.Load(),
+		SessionsRefused: c.sessionsRefused.Load(), UnknownSession: c.unknownSession.Load(),
+		StreamsAccepted: c.streamsAccepted.Load(), LocalRefused: c.localRefused.Load(),
 		StreamsRefused: c.streamsRefused.Load(), DialFailures: c.dialFailures.Load(),
 		SURBsStored: c.surbsStored.Load(), SURBsDropped: c.surbsDropped.Load(),
 		RepliesSent: c.repliesSent.Load(), ReplyErrors: c.replyErrors.Load(),
@@ -69,6 +73,8 @@ func (s Stats) WriteMetrics(w io.Writer) error {
 		{"sessions_refused_total", "counter", "Sessions refused over the limit.", s.SessionsRefused},
 		{"streams_accepted_total", "counter", "Streams connected to their target.", s.StreamsAccepted},
 		{"streams_refused_total", "counter", "Streams refused.", s.StreamsRefused},
+		{"streams_local_refused_total", "counter", "Streams refused as the target is in a local range.", s.LocalRefused},
+		{"messages_unknown_session_total", "counter", "Messages of unknown sessions that could not open one.", s.UnknownSession},
 		{"dial_failures_total", "counter", "Failed connects.", s.DialFailures},
 		{"surbs_stored_total", "counter", "Reply SURBs stored.", s.SURBsStored},
 		{"surbs_dropped_total", "counter", "Reply SURBs dropped over the per-session limit.", s.SURBsDropped},
