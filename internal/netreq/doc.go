@@ -11,7 +11,9 @@
 // message it receives (not a reply):
 //
 //  1. streams.SessionIDOf names the session; a new id starts a
-//     streams.Session in the Exit role (up to MaxSessions; more are dropped
+//     streams.Session in the Exit role only if the message carries at least
+//     one reply SURB and an Open frame (otherwise it is dropped and counted,
+//     Stats.UnknownSession), and only up to MaxSessions (more are dropped
 //     and counted);
 //  2. every reply SURB of the message goes into that session's pool (up to
 //     MaxSURBsPerSession; the excess is dropped and counted) and becomes a
@@ -20,19 +22,24 @@
 //     the oldest SURB of the pool (client.Reply): one message per SURB.
 //
 // A new stream's target is checked against the allow list (AllowList;
-// Config.OpenProxy turns the check off), then connected with DialTimeout and
-// at most MaxDials connects at a time, and answered with Stream.Accept or
-// Stream.Refuse(reason); refusals are logged and the refused host is
-// appended, once, to unknown.list next to the allow list (at most
-// MaxUnknown hosts). An accepted stream is copied both ways; the end of one
-// direction half-closes the other side.
+// Config.OpenProxy turns the check off). A domain is then resolved
+// (Deps.Resolver, within DialTimeout) and each address, like an IP target,
+// is checked against the local ranges (loopback, private, link-local,
+// unspecified, multicast; IPv4-mapped forms unmapped first): such an
+// address passes only if an IP or CIDR rule inside its range admits it, or
+// with Config.AllowPrivate. Only the addresses that pass are dialled, as
+// IPs, in the resolver's order until one connects, with at most MaxDials
+// connects at a time. The stream is answered with Stream.Accept or
+// Stream.Refuse(reason), where reason is coarse ("bad target", not
+// allowed, "connect failed: timeout|connection refused|unreachable") and
+// the details are logged. A host refused by the allow list is appended,
+// once, to unknown.list next to the allow list (at most MaxUnknown hosts).
+// An accepted stream is copied both ways; the end of one direction
+// half-closes the other side.
 //
-// A domain target is checked against the domain rules and then dialled by
-// name: the addresses it resolves to are not checked against the IP rules.
-// An IP target is checked against the IP and CIDR rules only. The allow
-// list file is re-read when its modification time or size changes, checked
-// every ReloadInterval on Deps.Clock. docs/protocol/exit.md explains these
-// choices.
+// The allow list file is re-read when its modification time or size
+// changes, checked every ReloadInterval on Deps.Clock.
+// docs/protocol/exit.md explains these choices.
 //
 // A session that receives no message for SessionIdle ends, with its streams
 // and SURBs. Run's goroutine reads the client's messages and runs the
