@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"time"
 
 	"github.com/nym-go/nym/internal/clientapi"
+	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/nativeclient"
 )
 
@@ -57,12 +59,20 @@ func (n *Net) startClients(sup *supervisor, root string, bins binaries, dirURL s
 		clients = append(clients, c)
 	}
 	live := &liveClients{sup: sup, root: root, bins: bins, stop: make(map[string]func()), info: make(map[string]ClientInfo)}
-	for _, c := range clients {
-		stop, err := n.runClient(live, c.ID)
+	for i := range clients {
+		c := &clients[i]
+		start := func() (func(), error) { return n.runClient(live, c.ID) }
+		if !n.cfg.Exec {
+			start0 := start
+			start = func() (func(), error) {
+				return retryTakenPort(n.log, "client "+c.ID, start0, func() error { return movePort(root, c) })
+			}
+		}
+		stop, err := start()
 		if err != nil {
 			return nil, err
 		}
-		live.stop[c.ID], live.info[c.ID] = stop, c
+		live.stop[c.ID], live.info[c.ID] = stop, *c
 	}
 	n.mu.Lock()
 	n.live = live
@@ -95,15 +105,42 @@ type liveClients struct {
 }
 
 // runClient starts client id in-process or, with Exec, as a process, and
-// returns the function that stops it alone.
+// returns the function that stops it alone. In-process, it returns once
+// the client's API listens, or with the error that stopped it before.
 func (n *Net) runClient(live *liveClients, id string) (stop func(), err error) {
 	if n.cfg.Exec {
 		return n.startProcess(live.sup, live.root, id, live.bins.client, "run", "--id", id, "--log-level", n.cfg.LogLevel)
 	}
-	ctx, cancel := live.sup.Part()
-	return live.sup.GoPart(ctx, cancel, "client "+id, func(ctx context.Context) error {
-		return nativeclient.Run(ctx, nativeclient.RunOptions{Home: live.root, ID: id, Stdout: io.Discard, Logger: n.deps.Logger})
-	}), nil
+	return startBound(live.sup, "client "+id, func(ctx context.Context, bound func()) error {
+		return nativeclient.Run(ctx, nativeclient.RunOptions{Home: live.root, ID: id, Stdout: io.Discard, Logger: n.deps.Logger,
+			Ready: func(nativeclient.Addrs) { bound() }})
+	})
+}
+
+// movePort gives client c a fresh API port, in its config and c.APIPort.
+func movePort(root string, c *ClientInfo) error {
+	ports, err := freePorts(1)
+	if err != nil {
+		return err
+	}
+	dir, err := home.For(root, home.Client, c.ID)
+	if err != nil {
+		return err
+	}
+	cfg, _, err := nativeclient.Load(dir.Config(), true)
+	if err != nil {
+		return err
+	}
+	cfg.API.Listen = net.JoinHostPort(Host, strconv.Itoa(ports[0]))
+	text, err := cfg.Encode()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(dir.Config(), text, 0o600); err != nil {
+		return err
+	}
+	c.APIPort = ports[0]
+	return nil
 }
 
 // StopClient stops the client id (in-process: its Run is cancelled; with

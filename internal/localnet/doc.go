@@ -52,6 +52,14 @@
 // # Ports
 //
 // Free ports are found by listening on 127.0.0.1:0 and closing. Another
-// program may take one before a node binds it; the node then fails and Run
-// returns its "address already in use" error (run again).
+// program may take one before a node or client binds it. In-process, such
+// a node or client ("address already in use") is started again on fresh
+// ports with its config rewritten, up to 4 times (ports.go). With Exec the
+// child fails and Run returns its error (run again).
+//
+// # Links
+//
+// In-process, each node dials its next hops through a switch (links.go):
+// Net.CutLinks cuts some of its TCP links (dials fail, open connections
+// close) until Net.HealLinks.
 package localnet

@@ -114,7 +114,7 @@ func (n *Net) Run(ctx context.Context) (err error) {
 		return err
 	}
 	for _, s := range specs {
-		if err := initNode(root, dirURL, s, n.deps.Rand); err != nil {
+		if err := initNode(root, dirURL, s, n.deps.Rand, false); err != nil {
 			return err
 		}
 	}
@@ -135,7 +135,7 @@ func (n *Net) Run(ctx context.Context) (err error) {
 	}
 	nodeStop := make(map[string]func(), len(specs))
 	for _, s := range specs {
-		stop, err := n.startNode(sup, root, bins, s.info.ID)
+		stop, err := n.startNodeFirst(sup, root, dirURL, bins, s)
 		if err != nil {
 			return n.cause(ctx, sup, err)
 		}
@@ -296,7 +296,9 @@ func (n *Net) startDirectory(sup *supervisor, root string) (string, error) {
 }
 
 // startNode runs one node in-process, or as a child process with Exec, and
-// returns the function that stops it alone (StopNode).
+// returns the function that stops it alone (StopNode). In-process, it
+// returns once the node's listeners are bound, or with the error that
+// stopped the node before.
 func (n *Net) startNode(sup *supervisor, root string, bins binaries, id string) (stop func(), err error) {
 	if n.cfg.Exec {
 		return n.startProcess(sup, root, id, bins.node, "run", "--id", id, "--log-level", n.cfg.LogLevel)
@@ -305,10 +307,29 @@ func (n *Net) startNode(sup *supervisor, root string, bins binaries, id string) 
 	if d := n.links[id]; d != nil {
 		opts.Dialer = d
 	}
-	ctx, cancel := sup.Part()
-	return sup.GoPart(ctx, cancel, "node "+id, func(ctx context.Context) error {
-		return node.Run(ctx, opts)
-	}), nil
+	return startBound(sup, "node "+id, func(ctx context.Context, bound func()) error {
+		o := opts
+		o.Ready = func(node.Addrs) { bound() }
+		return node.Run(ctx, o)
+	})
+}
+
+// startNodeFirst starts node s for the first time. In-process, a node
+// whose port another program took since planNodes is started again on
+// fresh ports, its config and s.info rewritten (ports.go).
+func (n *Net) startNodeFirst(sup *supervisor, root, dirURL string, bins binaries, s *nodeSpec) (stop func(), err error) {
+	start := func() (func(), error) { return n.startNode(sup, root, bins, s.info.ID) }
+	if n.cfg.Exec {
+		return start()
+	}
+	return retryTakenPort(n.log, "node "+s.info.ID, start, func() error {
+		ports, err := freePorts(3)
+		if err != nil {
+			return err
+		}
+		s.mixPort, s.httpPort, s.clientPort = ports[0], ports[1], ports[2]
+		return initNode(root, dirURL, s, n.deps.Rand, true)
+	})
 }
 
 // waitNodes polls until every node is ready or Config.ReadyTimeout passes.

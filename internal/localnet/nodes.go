@@ -79,8 +79,8 @@ func planNodes(cfg *Config) ([]*nodeSpec, error) {
 
 // freePorts returns n distinct TCP ports on Host that were free a moment
 // ago. All n listeners are open at once, so the ports differ; another
-// program could still take one before a node binds it, which makes that
-// node (and so Run) fail with "address already in use".
+// program could still take one before a node binds it (see ports.go for
+// what happens then).
 func freePorts(n int) ([]int, error) {
 	ports := make([]int, 0, n)
 	lns := make([]net.Listener, 0, n)
@@ -101,11 +101,13 @@ func freePorts(n int) ([]int, error) {
 }
 
 // initNode writes the node's keys and config under root (as nym-node init
-// would), shortens its directory intervals and fills s.info.
-func initNode(root, dirURL string, s *nodeSpec, rand io.Reader) error {
+// would), shortens its directory intervals and fills s.info. With force it
+// rewrites the config of a node initialised before (new ports), keeping
+// its keys.
+func initNode(root, dirURL string, s *nodeSpec, rand io.Reader, force bool) error {
 	o := node.InitOptions{
 		Home: root, ID: s.info.ID, Mode: s.mode, Host: Host, MixPort: s.mixPort, HTTPPort: s.httpPort,
-		Layer: s.layer, Directory: dirURL, Location: "localnet", Rand: rand, Stdout: io.Discard,
+		Layer: s.layer, Directory: dirURL, Location: "localnet", Rand: rand, Stdout: io.Discard, Force: force,
 	}
 	if s.mode.IsGateway() {
 		o.ClientsHost, o.ClientsPort = Host, s.clientPort
