@@ -8,11 +8,15 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/dirclient"
 	"github.com/nym-go/nym/internal/directory"
 	"github.com/nym-go/nym/internal/home"
@@ -39,7 +43,8 @@ func startNet(t *testing.T, monitor ed25519.PublicKey, perLayer, gateways int) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(d.Handler())
+	fetches := &topologyFetches{changed: make(chan struct{})}
+	srv := httptest.NewServer(fetches.wrap(d.Handler()))
 	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
 	n := &testNet{dirURL: srv.URL, stop: map[string]func(){}}
 	root := t.TempDir()
@@ -52,14 +57,14 @@ func startNet(t *testing.T, monitor ed25519.PublicKey, perLayer, gateways int) *
 		for i := range perLayer {
 			id := fmt.Sprintf("mix%d%c", l, 'a'+i)
 			initNode(t, node.InitOptions{Home: root, ID: id, Mode: node.ModeMixnode, Host: "127.0.0.1", Layer: l,
-				MixPort: freePort(t), Directory: n.dirURL})
+				MixPort: freePort(t), Directory: n.dirURL + nodePrefix + id})
 			specs = append(specs, spec{id, l})
 		}
 	}
 	for g := range gateways {
 		id := fmt.Sprintf("gw%d", g+1)
 		initNode(t, node.InitOptions{Home: root, ID: id, Mode: node.ModeEntryGateway, MixHost: "127.0.0.1",
-			ClientsHost: "127.0.0.1", ClientsPort: freePort(t), MixPort: freePort(t), Directory: n.dirURL})
+			ClientsHost: "127.0.0.1", ClientsPort: freePort(t), MixPort: freePort(t), Directory: n.dirURL + nodePrefix + id})
 		specs = append(specs, spec{id, 0})
 	}
 	for _, s := range specs {
@@ -75,7 +80,8 @@ func startNet(t *testing.T, monitor ed25519.PublicKey, perLayer, gateways int) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(15 * time.Second); ; {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
 		dt, err := dc.Topology(context.Background())
 		if err == nil && len(dt.MixNodes) == perLayer*topology.Layers && len(dt.GatewayNodes) == gateways {
 			break
@@ -85,8 +91,93 @@ func startNet(t *testing.T, monitor ed25519.PublicKey, perLayer, gateways int) *
 		}
 		time.Sleep(50 * time.Millisecond) // polling real nodes over real sockets
 	}
-	time.Sleep(500 * time.Millisecond) // every node refetches the full topology (200 ms)
+	// Every node must have the whole topology before a run: a node
+	// checks next hops against its copy and drops packets to nodes it
+	// does not know yet.
+	ids := make([]string, len(specs))
+	for i, s := range specs {
+		ids[i] = s.id
+	}
+	fetches.arm()
+	if missing := fetches.wait(ids, 2, time.Until(deadline)); len(missing) > 0 {
+		t.Fatalf("nodes %v did not refetch the topology after the directory listed the whole network", missing)
+	}
 	return n
+}
+
+// nodePrefix is put before the directory's paths in each node's directory
+// URL, followed by the node's id, so that the test directory knows which
+// node asks for the topology.
+const nodePrefix = "/node/"
+
+// topologyFetches counts, by node id, the topology requests the directory
+// got since arm was called.
+type topologyFetches struct {
+	mu      sync.Mutex
+	armed   bool
+	count   map[string]int
+	changed chan struct{} // closed and replaced at each counted request
+}
+
+// wrap serves h under nodePrefix+id (and at its own paths), counting
+// topology requests by id.
+func (f *topologyFetches) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, nodePrefix); ok {
+			id, path, _ := strings.Cut(rest, "/")
+			r = r.Clone(r.Context())
+			r.URL.Path, r.URL.RawPath = "/"+path, ""
+			if r.Method == http.MethodGet && r.URL.Path == dirapi.PathTopology {
+				f.record(id)
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (f *topologyFetches) record(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.armed {
+		f.count[id]++
+		close(f.changed)
+		f.changed = make(chan struct{})
+	}
+}
+
+// arm starts counting.
+func (f *topologyFetches) arm() {
+	f.mu.Lock()
+	f.armed, f.count = true, map[string]int{}
+	f.mu.Unlock()
+}
+
+// wait returns when every node of ids made n topology requests since arm,
+// or after limit with the ids that did not. A node's watcher fetches one
+// at a time, so its second request since arm means it has stored the
+// answer to the first, which listed every node.
+func (f *topologyFetches) wait(ids []string, n int, limit time.Duration) []string {
+	timeout := time.NewTimer(limit)
+	defer timeout.Stop()
+	for {
+		f.mu.Lock()
+		var missing []string
+		for _, id := range ids {
+			if f.count[id] < n {
+				missing = append(missing, id)
+			}
+		}
+		ch := f.changed
+		f.mu.Unlock()
+		if len(missing) == 0 {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-timeout.C:
+			return missing
+		}
+	}
 }
 
 func initNode(t *testing.T, o node.InitOptions) {
