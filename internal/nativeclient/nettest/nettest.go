@@ -11,11 +11,13 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,25 +59,25 @@ func Start(t testing.TB, root string, gateways int) *Network {
 	n := &Network{dir: httptest.NewServer(d.Handler())}
 	n.DirectoryURL = n.dir.URL
 	t.Cleanup(n.StopDirectory)
-	ids := []string{}
+	var nodes []node.InitOptions
 	for l := 1; l <= topology.Layers; l++ {
-		id := "mix" + string(rune('0'+l))
-		initNode(t, node.InitOptions{
-			Home: root, ID: id, Mode: node.ModeMixnode, Host: "127.0.0.1", Layer: l,
+		nodes = append(nodes, node.InitOptions{
+			Home: root, ID: "mix" + string(rune('0'+l)), Mode: node.ModeMixnode, Host: "127.0.0.1", Layer: l,
 			MixPort: freePort(t), Directory: n.DirectoryURL,
 		})
-		ids = append(ids, id)
 	}
 	for g := range gateways {
-		id := "gw" + string(rune('1'+g))
-		initNode(t, node.InitOptions{
-			Home: root, ID: id, Mode: node.ModeEntryGateway, MixHost: "127.0.0.1", ClientsHost: "127.0.0.1",
-			ClientsPort: freePort(t), MixPort: freePort(t), Directory: n.DirectoryURL,
+		nodes = append(nodes, node.InitOptions{
+			Home: root, ID: "gw" + string(rune('1'+g)), Mode: node.ModeEntryGateway, MixHost: "127.0.0.1",
+			ClientsHost: "127.0.0.1", ClientsPort: freePort(t), MixPort: freePort(t), Directory: n.DirectoryURL,
 		})
-		ids = append(ids, id)
 	}
-	for _, id := range ids {
-		keys, addrs := runNode(t, root, id)
+	for _, o := range nodes {
+		initNode(t, o)
+	}
+	for _, o := range nodes {
+		id := o.ID
+		keys, addrs := startNode(t, o)
 		if id[:2] == "gw" {
 			n.Gateways = append(n.Gateways, base58.Encode(keys.Identity.Public().(ed25519.PublicKey)))
 			n.GatewayHTTP = append(n.GatewayHTTP, addrs.HTTP.String())
@@ -131,7 +133,35 @@ func initNode(t testing.TB, o node.InitOptions) {
 	writeFile(t, path, text)
 }
 
-func runNode(t testing.TB, home, id string) (*node.KeySet, node.Addrs) {
+// maxStarts bounds the starts of a node whose port was taken.
+const maxStarts = 4
+
+// startNode runs the node initialised with o. Its ports were free when
+// picked, but another process may take one before the node binds it: a
+// node that fails with "address already in use" is initialised again on
+// fresh ports (same keys) and started again, up to maxStarts times.
+func startNode(t testing.TB, o node.InitOptions) (*node.KeySet, node.Addrs) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		keys, addrs, err := runNode(t, o.Home, o.ID)
+		if err == nil {
+			return keys, addrs
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || attempt == maxStarts {
+			t.Fatalf("node %s (start %d): %v", o.ID, attempt, err)
+		}
+		t.Logf("node %s: a port was taken (%v); starting again on fresh ports", o.ID, err)
+		o.MixPort, o.Force = freePort(t), true
+		if o.ClientsPort != 0 {
+			o.ClientsPort = freePort(t)
+		}
+		initNode(t, o)
+	}
+}
+
+// runNode runs node id until the test ends. An error is what stopped the
+// node before it was ready.
+func runNode(t testing.TB, home, id string) (*node.KeySet, node.Addrs, error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan node.Addrs, 1)
@@ -139,6 +169,23 @@ func runNode(t testing.TB, home, id string) (*node.KeySet, node.Addrs) {
 	go func() {
 		done <- node.Run(ctx, node.RunOptions{Home: home, ID: id, Ready: func(a node.Addrs) { ready <- a }})
 	}()
+	var addrs node.Addrs
+	select {
+	case addrs = <-ready:
+	case err := <-done:
+		cancel()
+		if err == nil {
+			err = errors.New("stopped before it was ready")
+		}
+		return nil, node.Addrs{}, err
+	case <-time.After(10 * time.Second):
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(node.ShutdownTimeout + time.Second):
+		}
+		t.Fatalf("node %s did not get ready", id)
+	}
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -150,19 +197,11 @@ func runNode(t testing.TB, home, id string) (*node.KeySet, node.Addrs) {
 			t.Errorf("node %s did not stop", id)
 		}
 	})
-	var addrs node.Addrs
-	select {
-	case addrs = <-ready:
-	case err := <-done:
-		t.Fatalf("node %s: %v", id, err)
-	case <-time.After(10 * time.Second):
-		t.Fatalf("node %s did not get ready", id)
-	}
 	keys, err := node.LoadKeys(nodeDir(t, home, id))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return keys, addrs
+	return keys, addrs, nil
 }
 
 // GatewayStats returns the statistics of gateway i from its HTTP API.
@@ -181,6 +220,9 @@ func (n *Network) GatewayStats(t testing.TB, i int) nodehttp.GatewayStats {
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// Another process may take it before the caller binds it; a caller that
+// can should listen on 127.0.0.1:0 itself and keep the listener, or retry
+// on "address already in use" (as Start does for its nodes).
 func FreePort(t testing.TB) int { return freePort(t) }
 
 func freePort(t testing.TB) int {
