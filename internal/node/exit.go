@@ -59,8 +59,11 @@ type NetworkRequesterConfig struct {
 	// AllowList is the allow-list file; a relative path is relative to the
 	// node's directory. Empty or missing allows nothing.
 	AllowList string `toml:"allow_list"`
-	// OpenProxy turns the allow list off: every target is allowed.
+	// OpenProxy turns the allow list off: every public target is allowed.
 	OpenProxy bool `toml:"open_proxy"`
+	// AllowPrivate lifts the guard that keeps the exit off its own
+	// loopback, private, link-local and multicast ranges (netreq).
+	AllowPrivate bool `toml:"allow_private"`
 	// RealMean, LoopMean and HopDelay are the requester's client rates
 	// (0 = DefaultRequesterRealMean, cover's default, 50 ms; LoopMean
 	// negative = off; HopDelay negative = no mixing delay).
@@ -105,8 +108,11 @@ const allowListHeader = `# Allow list of this exit gateway's network requester: 
 #   example.com        the domain and its subdomains (a.example.com), not badexample.com
 #   203.0.113.7        an IP address (IPv4 or IPv6)
 #   198.51.100.0/24    a CIDR range
-# A domain is checked before it is resolved; the addresses it resolves to are
-# not checked. An empty list allows nothing; open_proxy = true allows all.
+# A domain is checked, then resolved, and the exit never connects to its own
+# loopback, private, link-local or multicast ranges (as an IP target or as what
+# a domain resolves to) unless an IP/CIDR rule inside that range admits them,
+# e.g. 127.0.0.0/8. An empty list allows nothing; open_proxy = true allows
+# every public host; allow_private = true also lifts the private-range guard.
 # Changes are picked up within seconds. Refused hosts go to unknown.list.
 `
 
@@ -228,7 +234,7 @@ func newExitParts(cfg *Config, dir home.Dir, gwIdentity ed25519.PrivateKey, clie
 		return nil, fmt.Errorf("network requester client: %w", err)
 	}
 	req, err := netreq.New(netreq.Config{
-		AllowList: nr.allowListPath(dir), OpenProxy: nr.OpenProxy,
+		AllowList: nr.allowListPath(dir), OpenProxy: nr.OpenProxy, AllowPrivate: nr.AllowPrivate,
 		MaxSessions: nr.MaxSessions, MaxSURBsPerSession: nr.MaxSURBsPerSession,
 		SessionIdle: nr.SessionIdle, DialTimeout: nr.DialTimeout,
 	}, netreq.Deps{Client: c, Clock: clk, Logger: log})
