@@ -24,7 +24,8 @@
 //
 // Reply SURBs ride at the front of a message body (AttachSURB, SplitBody).
 // Their holder answers with Reply; the creator keeps the ReplyKeys in a
-// ReplyStore and opens the reply with ReplyStore.Open.
+// ReplyStore and opens the reply with ReplyStore.Open. A full ReplyStore
+// evicts the keys closest to expiry to make room (MakeRoom, Evicted).
 //
 // The byte layouts and the reasons for them are in
 // docs/protocol/client-packets.md.

@@ -4,6 +4,7 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -48,7 +49,10 @@ func BodyOverhead(n int) int {
 // ReplyKeys: it was modified, its keys expired or were never stored.
 var ErrNoReplyKeys = errors.New("e2e: no reply keys open this reply")
 
-// ErrStoreFull means a ReplyStore holds its maximum number of keys.
+// ErrStoreFull means a request for more reply key sets than a ReplyStore
+// holds at all (MakeRoom), or a saved store larger than the limit of the
+// store loading it. A store that is merely full evicts its oldest key sets
+// instead.
 var ErrStoreFull = errors.New("e2e: reply store full")
 
 // PlainBody returns the body of a message without a reply SURB:
@@ -183,11 +187,17 @@ func Reply(surb *sphinx.SURB, msg []byte) (sphinx.NodeAddress, []byte, error) {
 // stored key set (one Lioness pass per hop each); the store is bounded to
 // keep that cost bounded.
 //
+// A full store makes room by evicting the key sets closest to expiry (the
+// oldest; key sets that never expire go last), so handing out SURBs never
+// stops because earlier ones went unanswered; a reply through an evicted
+// SURB then opens with no keys (ErrNoReplyKeys). Evicted counts them.
+//
 // The store reads no clock: keys added with AddUntil carry an expiry time,
 // and the owner calls Expire with its clock's time to forget the old ones.
 type ReplyStore struct {
-	max  int
-	keys map[sphinx.Identifier]replyEntry
+	max     int
+	keys    map[sphinx.Identifier]replyEntry
+	evicted uint64
 }
 
 // replyEntry is one stored key set; a zero expires means never.
@@ -204,21 +214,76 @@ func NewReplyStore(limit int) *ReplyStore {
 	return &ReplyStore{max: limit, keys: make(map[sphinx.Identifier]replyEntry)}
 }
 
-// Add stores keys under id with no expiry. It fails with ErrStoreFull when
-// the store is full.
+// Add stores keys under id with no expiry, evicting the oldest key set if
+// the store is full (see AddUntil).
 func (s *ReplyStore) Add(id sphinx.Identifier, keys *sphinx.ReplyKeys) error {
 	return s.AddUntil(id, keys, time.Time{})
 }
 
 // AddUntil stores keys under id until expires (the zero time means never;
-// see Expire). It fails with ErrStoreFull when the store is full.
+// see Expire). If the store is full and id is new, the key set closest to
+// expiry is evicted first (counted in Evicted). It returns an error only
+// for a store of no room at all, which NewReplyStore never makes.
 func (s *ReplyStore) AddUntil(id sphinx.Identifier, keys *sphinx.ReplyKeys, expires time.Time) error {
-	if _, ok := s.keys[id]; !ok && len(s.keys) >= s.max {
-		return ErrStoreFull
+	if _, ok := s.keys[id]; !ok {
+		if _, err := s.MakeRoom(1); err != nil {
+			return err
+		}
 	}
 	s.keys[id] = replyEntry{keys: keys, expires: expires}
 	return nil
 }
+
+// MakeRoom evicts the key sets closest to expiry (those that never expire
+// last, ties broken by identifier) until n more fit, and returns how many
+// it evicted (also counted in Evicted). It fails with ErrStoreFull,
+// evicting nothing, if n is more than the store's whole limit.
+func (s *ReplyStore) MakeRoom(n int) (int, error) {
+	if n > s.max {
+		return 0, fmt.Errorf("%w: %d reply key sets asked, the store holds %d", ErrStoreFull, n, s.max)
+	}
+	over := len(s.keys) + n - s.max
+	if over <= 0 {
+		return 0, nil
+	}
+	s.evictOldest(over)
+	return over, nil
+}
+
+// evictOldest evicts the k key sets closest to expiry.
+func (s *ReplyStore) evictOldest(k int) {
+	if k <= 0 {
+		return
+	}
+	type aged struct {
+		id      sphinx.Identifier
+		expires time.Time
+	}
+	all := make([]aged, 0, len(s.keys))
+	for id, e := range s.keys {
+		all = append(all, aged{id, e.expires})
+	}
+	slices.SortFunc(all, func(a, b aged) int {
+		switch {
+		case a.expires.IsZero() != b.expires.IsZero():
+			if a.expires.IsZero() { // never expires: evicted last
+				return 1
+			}
+			return -1
+		case !a.expires.Equal(b.expires):
+			return a.expires.Compare(b.expires)
+		}
+		return bytes.Compare(a.id[:], b.id[:])
+	})
+	for _, a := range all[:min(k, len(all))] {
+		delete(s.keys, a.id)
+		s.evicted++
+	}
+}
+
+// Evicted returns how many key sets the store has evicted to make room
+// since it was created.
+func (s *ReplyStore) Evicted() uint64 { return s.evicted }
 
 // Expire forgets every key set whose expiry time is at or before now and
 // returns how many it forgot.

@@ -65,9 +65,10 @@ func (s *ReplyStore) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary replaces the store's key sets with those encoded in b by
-// MarshalBinary. The store's limit stays; more key sets than it allows fail
-// with ErrStoreFull. On any error the store is unchanged and the error
-// wraps ErrMalformed (or ErrStoreFull).
+// MarshalBinary. The store's limit stays: of more key sets than it allows
+// (saved under a higher limit), those closest to expiry are evicted and
+// counted in Evicted. On any error the store is unchanged and the error
+// wraps ErrMalformed.
 func (s *ReplyStore) UnmarshalBinary(b []byte) error {
 	if len(b) < replyStateHeader || string(b[:len(replyStateMagic)]) != replyStateMagic {
 		return fmt.Errorf("%w: not a reply key store", ErrMalformed)
@@ -86,9 +87,6 @@ func (s *ReplyStore) UnmarshalBinary(b []byte) error {
 	// hold is refused before anything is allocated for it.
 	if uint64(n) > uint64(len(b)/hdr) {
 		return fmt.Errorf("%w: %d reply key sets in %d bytes", ErrMalformed, n, len(b))
-	}
-	if int(n) > s.max {
-		return fmt.Errorf("%w: %d reply key sets, the store holds %d", ErrStoreFull, n, s.max)
 	}
 	keys := make(map[sphinx.Identifier]replyEntry, n)
 	for i := range n {
@@ -125,5 +123,6 @@ func (s *ReplyStore) UnmarshalBinary(b []byte) error {
 		return fmt.Errorf("%w: %d bytes after the reply key sets", ErrMalformed, len(b))
 	}
 	s.keys = keys
+	s.evictOldest(len(keys) - s.max)
 	return nil
 }

@@ -156,8 +156,13 @@ func TestReplyStoreDecodeErrors(t *testing.T) {
 		}
 	}
 	blob, _ := two.MarshalBinary()
-	if err := small.UnmarshalBinary(blob); !errors.Is(err, ErrStoreFull) {
-		t.Fatalf("over the limit: err = %v, want ErrStoreFull", err)
+	// Saved under a higher limit: the store keeps what fits (both never
+	// expire, so the higher identifier stays) and counts the eviction.
+	if err := small.UnmarshalBinary(blob); err != nil {
+		t.Fatalf("over the limit: err = %v, want the newest kept", err)
+	}
+	if _, ok := small.keys[sphinx.Identifier{1}]; small.Len() != 1 || !ok || small.Evicted() != 1 {
+		t.Fatalf("over the limit: %d key sets (identifier 1 kept: %v), %d evicted; want 1, true, 1", small.Len(), ok, small.Evicted())
 	}
 }
 
@@ -232,8 +237,16 @@ func TestReplyStoreExpiry(t *testing.T) {
 	if err := s.Add(sphinx.Identifier{3}, k); err != nil { // never expires
 		t.Fatal(err)
 	}
-	if err := s.Add(sphinx.Identifier{4}, k); !errors.Is(err, ErrStoreFull) {
+	// A full store evicts the key set closest to expiry (1) for a new one.
+	if err := s.AddUntil(sphinx.Identifier{4}, k, clk.Now().Add(ttl)); err != nil {
 		t.Fatalf("fourth key set in a store of 3: %v", err)
+	}
+	if _, ok := s.keys[sphinx.Identifier{1}]; ok || s.Len() != 3 || s.Evicted() != 1 {
+		t.Fatalf("after the fourth: oldest kept %v, %d stored, %d evicted", ok, s.Len(), s.Evicted())
+	}
+	s.Remove(sphinx.Identifier{4})
+	if err := s.AddUntil(sphinx.Identifier{1}, k, clk.Now().Add(ttl-time.Hour)); err != nil {
+		t.Fatal(err)
 	}
 	blob, err := s.MarshalBinary()
 	if err != nil {
@@ -260,5 +273,58 @@ func TestReplyStoreExpiry(t *testing.T) {
 		if n := st.Expire(clk.Now()); n != 1 || st.Len() != 1 || st.Free() != 2 {
 			t.Fatalf("an hour later %d expired, %d left", n, st.Len())
 		}
+	}
+}
+
+// TestReplyStoreEviction: a full store makes room by evicting the key sets
+// closest to expiry, never-expiring ones last; only a request beyond the
+// whole limit fails with ErrStoreFull.
+func TestReplyStoreEviction(t *testing.T) {
+	k, _ := fixedKeys(t, 7)
+	base := time.Unix(1_700_000_000, 0)
+	s := NewReplyStore(4)
+	// Identifier i expires i hours from base; 9 never expires.
+	for _, i := range []byte{3, 9, 1, 2} {
+		exp := base.Add(time.Duration(i) * time.Hour)
+		if i == 9 {
+			exp = time.Time{}
+		}
+		if err := s.AddUntil(sphinx.Identifier{i}, k, exp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.MakeRoom(0); n != 0 || err != nil {
+		t.Fatalf("MakeRoom(0) = %d, %v", n, err)
+	}
+	if n, err := s.MakeRoom(5); n != 0 || !errors.Is(err, ErrStoreFull) || s.Len() != 4 {
+		t.Fatalf("MakeRoom beyond the limit = %d, %v with %d left; want 0, ErrStoreFull, 4", n, err, s.Len())
+	}
+	if n, err := s.MakeRoom(2); n != 2 || err != nil {
+		t.Fatalf("MakeRoom(2) = %d, %v; want 2 evicted", n, err)
+	}
+	for id, want := range map[byte]bool{1: false, 2: false, 3: true, 9: true} {
+		if _, ok := s.keys[sphinx.Identifier{id}]; ok != want {
+			t.Errorf("identifier %d stored %v, want %v", id, ok, want)
+		}
+	}
+	// A key set added after the room was made needs no more evictions;
+	// then one more evicts 3, the oldest left, before 9.
+	for _, i := range []byte{4, 5} {
+		if err := s.AddUntil(sphinx.Identifier{i}, k, base.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Evicted() != 2 || s.Len() != 4 {
+		t.Fatalf("%d evicted, %d stored; want 2, 4", s.Evicted(), s.Len())
+	}
+	if err := s.AddUntil(sphinx.Identifier{6}, k, base.Add(6*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.keys[sphinx.Identifier{3}]; ok || s.Evicted() != 3 {
+		t.Fatalf("identifier 3 kept %v, %d evicted; want it evicted, 3", ok, s.Evicted())
+	}
+	// Replacing a stored identifier evicts nothing.
+	if err := s.AddUntil(sphinx.Identifier{6}, k, base.Add(7*time.Hour)); err != nil || s.Evicted() != 3 {
+		t.Fatalf("replacing: %v, %d evicted", err, s.Evicted())
 	}
 }

@@ -277,10 +277,13 @@ func TestReplyStoreFull(t *testing.T) {
 	if err := s.Add(sphinx.Identifier{1}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Add(sphinx.Identifier{2}, nil); !errors.Is(err, ErrStoreFull) {
-		t.Fatalf("Add to a full store = %v", err)
+	if err := s.Add(sphinx.Identifier{2}, nil); err != nil {
+		t.Fatalf("Add to a full store = %v, want the old key set evicted", err)
 	}
-	s.Remove(sphinx.Identifier{1})
+	if _, ok := s.keys[sphinx.Identifier{2}]; !ok || s.Len() != 1 || s.Evicted() != 1 {
+		t.Fatalf("after Add to a full store: new stored %v, %d stored, %d evicted", ok, s.Len(), s.Evicted())
+	}
+	s.Remove(sphinx.Identifier{2})
 	if s.Len() != 0 {
 		t.Fatal("Remove kept the keys")
 	}
