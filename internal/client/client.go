@@ -77,6 +77,10 @@ func (c *Client) maxBody() int { return c.cfg.MaxMessage + e2e.BodyOverhead(MaxS
 type outMsg struct {
 	dest  address.Address
 	frags [][]byte
+	// keysGen, if not 0, is the Client.keysGen after this message's reply
+	// keys were added: no fragment leaves before Client.passGen reaches it
+	// (the keys are saved to Deps.State, or saving them failed).
+	keysGen uint64
 }
 
 // item is one queued packet to send: a fragment of an outMsg, or a prebuilt
@@ -106,8 +110,18 @@ type Client struct {
 	out     map[uint64]*outMsg
 	replies *e2e.ReplyStore
 	reasm   *fragment.Reassembler
-	dirty   bool // the reply keys changed since the last save
-	running bool
+	// keysGen counts changes to the reply keys; savedGen is the keysGen
+	// last saved to Deps.State, passGen the highest keysGen whose
+	// messages may leave (saved, or a save of it failed).
+	keysGen, savedGen, passGen uint64
+	running                    bool
+
+	// saveKick (capacity 1) asks the saver for a save at once: the sender
+	// holds a message whose SURBs' keys are not saved yet.
+	saveKick   chan struct{}
+	unopened   atomic.Uint64 // replies that no stored keys open
+	saves      atomic.Uint64 // successful saves to Deps.State
+	saveErrors atomic.Uint64 // failed saves to Deps.State
 
 	connMu sync.Mutex
 	conn   Conn // nil while disconnected
@@ -152,7 +166,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 		cipher: cipher, sched: sched, rng: deps.Rand, table: table, out: make(map[uint64]*outMsg),
 		replies: e2e.NewReplyStore(cfg.ReplyKeyLimit), reasm: reasm,
 		recv: make(chan Received, cfg.ReceiveQueue), failures: make(chan Failure, cfg.ReceiveQueue),
-		inbox: newRecvQueue(cfg.ReceiveBuffer),
+		inbox: newRecvQueue(cfg.ReceiveBuffer), saveKick: make(chan struct{}, 1),
 	}
 	copy(c.self.Identity[:], deps.Identity.Public().(ed25519.PublicKey))
 	c.self.Encryption = e2e.PublicKey(deps.Encryption)
@@ -193,8 +207,15 @@ func (c *Client) Send(ctx context.Context, to address.Address, msg []byte, withR
 // SendWithSURBs is Send with n (0 to MaxSURBsPerMessage) reply SURBs to
 // this client attached, each on its own random route; the recipient gets
 // them all in Received.ReplySURBs and may answer once through each. Their
-// keys stay in the reply store for Config.ReplyKeyTTL; it fails with
-// e2e.ErrStoreFull, sending nothing, if the store has no room for n more.
+// keys stay in the reply store for Config.ReplyKeyTTL. If the store has no
+// room for n more, the key sets closest to expiry are evicted to make room
+// (ReplyKeyStats.Evicted; replies through them are then dropped); it fails
+// with e2e.ErrStoreFull, sending nothing, only if n exceeds
+// Config.ReplyKeyLimit.
+//
+// With Deps.State set, no fragment of the message leaves before the new
+// keys are saved (see the package doc), so a crash after the SURBs left
+// cannot lose their keys.
 func (c *Client) SendWithSURBs(ctx context.Context, to address.Address, msg []byte, n int) (MessageID, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -205,22 +226,22 @@ func (c *Client) SendWithSURBs(ctx context.Context, to address.Address, msg []by
 	if n < 0 || n > MaxSURBsPerMessage {
 		return 0, fmt.Errorf("client: %d reply SURBs, want 0 to %d", n, MaxSURBsPerMessage)
 	}
+	if n > c.cfg.ReplyKeyLimit {
+		return 0, fmt.Errorf("%w: %d reply SURBs asked, Config.ReplyKeyLimit is %d", e2e.ErrStoreFull, n, c.cfg.ReplyKeyLimit)
+	}
 	now := c.deps.Clock.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.replies.Expire(now) > 0 {
 		c.markDirtyLocked()
 	}
-	if n > c.replies.Free() {
-		return 0, fmt.Errorf("%w: room for %d reply SURBs, %d asked", e2e.ErrStoreFull, c.replies.Free(), n)
+	// Build every SURB before touching the store, so a failure (no
+	// topology) evicts nothing.
+	type newSURB struct {
+		id   sphinx.Identifier
+		keys *sphinx.ReplyKeys
 	}
-	var surbIDs []sphinx.Identifier
-	defer func() {
-		for _, id := range surbIDs { // not sent: the SURBs will never be used
-			c.replies.Remove(id)
-			c.markDirtyLocked()
-		}
-	}()
+	made := make([]newSURB, 0, n)
 	surbs := make([]*sphinx.SURB, 0, n)
 	for range n {
 		route, err := c.routeTo(c.self)
@@ -231,11 +252,7 @@ func (c *Client) SendWithSURBs(ctx context.Context, to address.Address, msg []by
 		if err != nil {
 			return 0, err
 		}
-		if err := c.replies.AddUntil(id, keys, now.Add(c.cfg.ReplyKeyTTL)); err != nil {
-			return 0, err
-		}
-		surbIDs = append(surbIDs, id)
-		c.markDirtyLocked()
+		made = append(made, newSURB{id, keys})
 		surbs = append(surbs, surb)
 	}
 	body, err := e2e.AttachSURBs(surbs, msg)
@@ -246,11 +263,35 @@ func (c *Client) SendWithSURBs(ctx context.Context, to address.Address, msg []by
 	if err != nil {
 		return 0, err
 	}
+	if n > 0 {
+		evicted, err := c.replies.MakeRoom(n)
+		if err != nil {
+			return 0, err
+		}
+		if evicted > 0 {
+			c.deps.Logger.Debug("client: reply key store full; evicted the oldest keys", "evicted", evicted)
+		}
+		for _, s := range made {
+			if err := c.replies.AddUntil(s.id, s.keys, now.Add(c.cfg.ReplyKeyTTL)); err != nil {
+				return 0, err // not with room made: AddUntil evicts no more
+			}
+		}
+		c.markDirtyLocked()
+	}
 	if err := c.table.Track(id, MessageID(id), uint32(len(frags))); err != nil {
+		for _, s := range made { // not sent: the SURBs will never be used
+			c.replies.Remove(s.id)
+		}
+		if n > 0 {
+			c.markDirtyLocked()
+		}
 		return 0, err
 	}
-	surbIDs = nil
-	c.out[id] = &outMsg{dest: to, frags: frags}
+	m := &outMsg{dest: to, frags: frags}
+	if n > 0 && c.deps.State != nil {
+		m.keysGen = c.keysGen
+	}
+	c.out[id] = m
 	for i := range frags {
 		c.queue = append(c.queue, item{id: fragment.ID{Message: id, Index: uint32(i)}})
 	}
@@ -277,6 +318,31 @@ func (c *Client) Reply(ctx context.Context, surb *sphinx.SURB, msg []byte) error
 	c.queue = append(c.queue, item{firstHop: hop, pkt: pkt})
 	c.mu.Unlock()
 	return nil
+}
+
+// ReplyKeyStats counts what happened to the keys of the reply SURBs the
+// client handed out.
+type ReplyKeyStats struct {
+	// Stored is the number of key sets held now.
+	Stored int
+	// Evicted counts key sets evicted from the full store to make room
+	// for new ones (Config.ReplyKeyLimit).
+	Evicted uint64
+	// Unopened counts reply deliveries no stored keys opened (their SURB's
+	// keys were evicted or expired, or the reply is forged or damaged);
+	// each is logged at debug level, acknowledged and dropped.
+	Unopened uint64
+	// Saves and SaveErrors count saves of the keys to Deps.State.
+	Saves, SaveErrors uint64
+}
+
+// ReplyKeyStats returns the reply keys' counters.
+func (c *Client) ReplyKeyStats() ReplyKeyStats {
+	c.mu.Lock()
+	st := ReplyKeyStats{Stored: c.replies.Len(), Evicted: c.replies.Evicted()}
+	c.mu.Unlock()
+	st.Unopened, st.Saves, st.SaveErrors = c.unopened.Load(), c.saves.Load(), c.saveErrors.Load()
+	return st
 }
 
 // Run sends and receives until ctx is done, then closes the gateway

@@ -81,14 +81,18 @@ type Config struct {
 	// to the gateway already: a crash of the client loses them.
 	ReceiveBuffer int
 	// ReplyKeyLimit bounds the reply keys kept for SURBs handed out
-	// (default 1000); SendWithSURBs fails when they would exceed it.
+	// (default 1000). When SURBs sent would exceed it, the keys closest to
+	// expiry are evicted (ReplyKeyStats.Evicted), and replies through
+	// their SURBs are dropped (ReplyKeyStats.Unopened); SendWithSURBs fails
+	// only when asked for more SURBs than the limit.
 	ReplyKeyLimit int
 	// ReplyKeyTTL is how long the keys of a SURB handed out are kept, on
 	// Deps.Clock (default 24 h, as Nym); a reply through an older SURB is
 	// dropped.
 	ReplyKeyTTL time.Duration
-	// StateSaveInterval is how often dirty reply keys are saved to
-	// Deps.State (default 5 s); they are also saved when Run ends.
+	// StateSaveInterval is how often changed reply keys are saved to
+	// Deps.State (default 5 s); they are also saved before a message
+	// carrying new SURBs leaves, and when Run ends.
 	StateSaveInterval time.Duration
 }
 
@@ -136,8 +140,10 @@ type Deps struct {
 	// Logger receives the client's logs; nil discards them.
 	Logger *slog.Logger
 	// State, if set, keeps the reply keys (e2e.ReplyStore) across
-	// restarts: New loads them, Run saves them when they changed, every
-	// Config.StateSaveInterval and when it ends. nil keeps them in memory
+	// restarts: New loads them, Run saves them before the first fragment
+	// of a message carrying new SURBs leaves (one save covers every
+	// message queued by then), when they changed every
+	// Config.StateSaveInterval, and when it ends. nil keeps them in memory
 	// only.
 	State StateStore
 	// TopologyFailed, if set, is called (and must not block) when no route

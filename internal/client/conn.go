@@ -177,7 +177,9 @@ func (c *Client) handle(d gwclient.Delivery) bool {
 		}
 		c.mu.Unlock()
 		if err != nil {
-			c.deps.Logger.Debug("client: reply opens with no keys", "err", err)
+			c.unopened.Add(1)
+			c.deps.Logger.Debug("client: reply dropped: no stored keys open it (evicted to make room, expired, or not ours)",
+				"identifier", fmt.Sprintf("%x", d.Identifier[:4]), "err", err)
 			return true
 		}
 		c.inbox.push(Received{Message: msg, IsReply: true})

@@ -46,15 +46,37 @@
 //
 // With Deps.State set, the reply keys of the SURBs the client handed out
 // (e2e.ReplyStore, encoded with its MarshalBinary) survive a restart: New
-// loads them (a corrupt or unreadable blob is logged and ignored), and Run
-// saves them when they changed, every Config.StateSaveInterval on the
-// client's clock (a third goroutine) and once more when it ends. Whenever no
-// route can be built or the gateway is not in the topology, the client calls
-// Deps.TopologyFailed so its owner can refresh the topology early.
+// loads them (a corrupt or unreadable blob is logged and ignored), and a
+// third goroutine, the saver, saves them when they changed, every
+// Config.StateSaveInterval on the client's clock, and once more when Run
+// ends.
+//
+// No fragment of a message carrying SURBs leaves before their keys are
+// saved, so a crash cannot lose the keys of a SURB that is out: when the
+// sender reaches the first fragment of such a message at the head of the
+// queue, it asks the saver for a save at once and sends cover on that tick
+// (the Poisson streams keep their timing); the message leaves on a tick
+// after the save. One save writes the whole store, so it covers every
+// message queued before it: a burst of SURB messages (a SOCKS5 client's)
+// costs one write, not one each. If the save fails it is logged and
+// counted (ReplyKeyStats.SaveErrors) and the messages leave anyway, their
+// keys in memory only; the saver tries again at its next interval.
+//
+// The reply key store is bounded (Config.ReplyKeyLimit, default 1000, keys
+// kept Config.ReplyKeyTTL, default 24 h). When it is full, SendWithSURBs
+// evicts the keys closest to expiry (the oldest) to make room, so SURBs
+// nobody answers never stop the client from sending new ones;
+// ReplyKeyStats.Evicted counts them, and a reply through an evicted SURB
+// cannot be opened: it is logged at debug level, counted
+// (ReplyKeyStats.Unopened), acknowledged to the gateway and dropped.
+//
+// Whenever no route can be built or the gateway is not in the topology, the
+// client calls Deps.TopologyFailed so its owner can refresh the topology
+// early.
 //
 // Client.mu guards the queue, the ack table, the outgoing messages, the
-// ReplyStore (and whether it changed since the last save) and the
-// reassembler; Client.connMu guards the current gateway
+// ReplyStore (and the generations of its changes, saves and messages
+// allowed to leave) and the reassembler; Client.connMu guards the current gateway
 // connection. Failures are delivered on a buffered channel. Received
 // messages go through a receive queue (a fourth goroutine hands them to the
 // Receive() channel), so the connection loop never waits for the

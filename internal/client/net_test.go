@@ -171,6 +171,8 @@ type clientOpts struct {
 	clock clock.Clock
 	// replyTTL is Config.ReplyKeyTTL.
 	replyTTL time.Duration
+	// replyKeyLimit is Config.ReplyKeyLimit.
+	replyKeyLimit int
 	// ackMaxWait is Config.AckMaxWait.
 	ackMaxWait time.Duration
 	// receiveQueue and receiveBuffer are Config.ReceiveQueue and
@@ -233,6 +235,7 @@ func (tn *testNet) newClientStop(t *testing.T, gw int, o clientOpts) (*client.Cl
 		BackoffMax:    500 * time.Millisecond,
 		MaxTries:      o.maxTries,
 		ReplyKeyTTL:   o.replyTTL,
+		ReplyKeyLimit: o.replyKeyLimit,
 		AckMaxWait:    o.ackMaxWait,
 		ReceiveQueue:  o.receiveQueue,
 		ReceiveBuffer: o.receiveBuffer,

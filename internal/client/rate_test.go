@@ -37,7 +37,7 @@ type paperNet struct {
 	gws   []ed25519.PublicKey
 }
 
-func newPaperNet(t *testing.T, r *mrand.ChaCha8) *paperNet {
+func newPaperNet(t testing.TB, r *mrand.ChaCha8) *paperNet {
 	t.Helper()
 	pn := &paperNet{procs: make(map[sphinx.NodeAddress]*sphinx.Processor)}
 	var dir dirapi.Topology
@@ -82,7 +82,7 @@ func newPaperNet(t *testing.T, r *mrand.ChaCha8) *paperNet {
 }
 
 // destination unwraps pkt hop by hop and returns who it is for.
-func (pn *paperNet) destination(t *testing.T, hop sphinx.NodeAddress, pkt []byte) sphinx.Destination {
+func (pn *paperNet) destination(t testing.TB, hop sphinx.NodeAddress, pkt []byte) sphinx.Destination {
 	t.Helper()
 	buf := slices.Clone(pkt)
 	for range sphinx.MaxHops {

@@ -65,6 +65,13 @@ func (s source) NextReal() (outPacket, bool) {
 			c.pop()
 			continue
 		}
+		if m.keysGen > c.passGen {
+			// Its SURBs' keys are not saved yet: ask the saver and send
+			// cover meanwhile. One save covers every message queued so
+			// far, so a burst of SURB messages costs one write.
+			c.kickSave()
+			return outPacket{}, false
+		}
 		p, rtt, err := c.buildLocked(m, it.id)
 		if err != nil {
 			// Leave it queued; the topology may come back.

@@ -31,12 +31,22 @@ func (c *Client) loadState() {
 
 // markDirtyLocked records that the reply keys changed since the last save.
 // Call with mu held.
-func (c *Client) markDirtyLocked() { c.dirty = true }
+func (c *Client) markDirtyLocked() { c.keysGen++ }
+
+// kickSave asks the saver for a save at once; it never blocks.
+func (c *Client) kickSave() {
+	select {
+	case c.saveKick <- struct{}{}:
+	default: // a save is asked for already
+	}
+}
 
 // saveState saves the reply keys to Deps.State if they changed since the
-// last save. A failed save is logged and retried at the next one. Only the
-// saver (and Run, once the saver has stopped) calls it, so saves never race
-// each other.
+// last save, then lets every message whose keys the save covered leave
+// (passGen). A failed save is logged, counted and retried at the next
+// one; the messages it covered leave anyway, their keys in memory only,
+// so a failing store does not stop traffic. Only the saver (and Run, once
+// the saver has stopped) calls it, so saves never race each other.
 func (c *Client) saveState() {
 	if c.deps.State == nil {
 		return
@@ -44,27 +54,35 @@ func (c *Client) saveState() {
 	now := c.deps.Clock.Now()
 	c.mu.Lock()
 	if c.replies.Expire(now) > 0 {
-		c.dirty = true
+		c.markDirtyLocked()
 	}
-	if !c.dirty {
+	gen := c.keysGen
+	if gen == c.savedGen {
+		c.passGen = max(c.passGen, gen)
 		c.mu.Unlock()
 		return
 	}
 	data, err := c.replies.MarshalBinary()
-	c.dirty = false
 	c.mu.Unlock()
 	if err == nil {
 		err = c.deps.State.SaveReplyKeys(data)
 	}
-	if err != nil {
-		c.deps.Logger.Warn("client: cannot save reply keys", "err", err)
-		c.mu.Lock()
-		c.dirty = true
-		c.mu.Unlock()
+	c.mu.Lock()
+	if err == nil {
+		c.savedGen = max(c.savedGen, gen)
 	}
+	c.passGen = max(c.passGen, gen)
+	c.mu.Unlock()
+	if err != nil {
+		c.saveErrors.Add(1)
+		c.deps.Logger.Warn("client: cannot save reply keys; messages carrying SURBs leave with their keys in memory only", "err", err)
+		return
+	}
+	c.saves.Add(1)
 }
 
-// saveLoop saves dirty reply keys every StateSaveInterval until ctx ends.
+// saveLoop saves dirty reply keys every StateSaveInterval, and at once
+// when the sender waits for a save (saveKick), until ctx ends.
 func (c *Client) saveLoop(ctx context.Context) {
 	if c.deps.State == nil {
 		return
@@ -75,6 +93,8 @@ func (c *Client) saveLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-c.saveKick:
+			c.saveState()
 		case <-t.C():
 			c.saveState()
 			t.Reset(c.cfg.StateSaveInterval)

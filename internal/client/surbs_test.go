@@ -67,12 +67,79 @@ func TestSendWithSURBsLimits(t *testing.T) {
 	if _, err := a.SendWithSURBs(ctx, a.Address(), nil, client.MaxSURBsPerMessage); err != nil {
 		t.Fatal(err)
 	}
-	// The default store holds 1000 keys: now it is full.
-	if _, err := a.SendWithSURBs(ctx, a.Address(), nil, 1); !errors.Is(err, e2e.ErrStoreFull) {
-		t.Fatalf("over the key limit: %v, want ErrStoreFull", err)
+	// The default store holds 1000 keys: now it is full, and a full store
+	// evicts the oldest keys instead of refusing SURBs.
+	if _, err := a.SendWithSURBs(ctx, a.Address(), nil, 7); err != nil {
+		t.Fatalf("SURBs with the key store full: %v, want the oldest keys evicted", err)
+	}
+	if ks := a.ReplyKeyStats(); ks.Stored != 1000 || ks.Evicted != 7 {
+		t.Fatalf("ReplyKeyStats = %+v, want 1000 stored, 7 evicted", ks)
+	}
+	// Only more SURBs than the whole store holds fail.
+	small := tn.newClient(t, 0, clientOpts{seed: 46, replyKeyLimit: 5})
+	if _, err := small.SendWithSURBs(ctx, a.Address(), nil, 6); !errors.Is(err, e2e.ErrStoreFull) {
+		t.Fatalf("6 SURBs with a limit of 5: %v, want ErrStoreFull", err)
 	}
 	if client.ReplyCapacity(nil) != 0 {
 		t.Fatal("nil SURB has capacity")
+	}
+}
+
+// TestReplyKeyEviction: with a full reply key store, SendWithSURBs evicts
+// the oldest keys instead of failing; a reply through an evicted SURB is
+// dropped and counted, the others arrive.
+func TestReplyKeyEviction(t *testing.T) {
+	leaktest.Check(t)
+	tn := startNet(t)
+	clk := &skewClock{Clock: clock.Real()}
+	a := tn.newClient(t, 0, clientOpts{seed: 47, clock: clk, replyKeyLimit: 4, realMean: 2 * time.Millisecond})
+	b := tn.newClient(t, 1, clientOpts{seed: 48, realMean: 2 * time.Millisecond})
+	ctx := context.Background()
+	if _, err := a.SendWithSURBs(ctx, b.Address(), []byte("old"), 3); err != nil {
+		t.Fatal(err)
+	}
+	old := receive(t, b, 15*time.Second)
+	clk.offset.Add(int64(time.Minute)) // the new keys expire a minute later than the old
+	if _, err := a.SendWithSURBs(ctx, b.Address(), []byte("new"), 3); err != nil {
+		t.Fatalf("SURBs with the key store full: %v", err)
+	}
+	fresh := receive(t, b, 15*time.Second)
+	if ks := a.ReplyKeyStats(); ks.Stored != 4 || ks.Evicted != 2 {
+		t.Fatalf("ReplyKeyStats = %+v, want 4 stored, 2 evicted", ks)
+	}
+	for i, s := range append(old.ReplySURBs, fresh.ReplySURBs...) {
+		if err := b.Reply(ctx, s, fmt.Appendf(nil, "reply %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One old SURB (of three) kept its keys, and the three new ones.
+	got := make(map[string]bool)
+	for range 4 {
+		r := receive(t, a, 15*time.Second)
+		if !r.IsReply || got[string(r.Message)] {
+			t.Fatalf("A got %q (reply %v) twice or not as a reply", r.Message, r.IsReply)
+		}
+		got[string(r.Message)] = true
+	}
+	for i := 3; i < 6; i++ {
+		if !got[fmt.Sprintf("reply %d", i)] {
+			t.Fatalf("reply %d through a new SURB missing; got %v", i, got)
+		}
+	}
+	deadline := time.Now().Add(minWait)
+	for a.ReplyKeyStats().Unopened < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("ReplyKeyStats = %+v, want 2 replies unopened", a.ReplyKeyStats())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case r := <-a.Receive():
+		t.Fatalf("A also got %q", r.Message)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if ks := a.ReplyKeyStats(); ks.Unopened != 2 || ks.Stored != 0 {
+		t.Fatalf("ReplyKeyStats = %+v, want 2 unopened, none stored", ks)
 	}
 }
 
