@@ -51,7 +51,7 @@ const (
 
 // DefaultBackoff is the reconnect schedule to a next hop: 100 ms after the
 // first failure, doubling to at most 30 s.
-var DefaultBackoff = Backoff{Initial: 100 * time.Millisecond, Max: 30 * time.Second}
+var DefaultBackoff = Backoff{Initial: 100 * time.Millisecond, Max: 5 * time.Second}
 
 // Backoff is an exponential reconnect schedule without jitter.
 type Backoff struct {

@@ -27,9 +27,10 @@ func TestBackoff(t *testing.T) {
 		{wire.DefaultBackoff, 1, 100 * ms},
 		{wire.DefaultBackoff, 2, 200 * ms},
 		{wire.DefaultBackoff, 5, 1600 * ms},
-		{wire.DefaultBackoff, 9, 25600 * ms},
-		{wire.DefaultBackoff, 10, 30 * time.Second},
-		{wire.DefaultBackoff, math.MaxInt, 30 * time.Second},
+		{wire.DefaultBackoff, 6, 3200 * ms},
+		{wire.DefaultBackoff, 7, 5 * time.Second},
+		{wire.DefaultBackoff, 10, 5 * time.Second},
+		{wire.DefaultBackoff, math.MaxInt, 5 * time.Second},
 		{wire.Backoff{Initial: time.Second, Max: math.MaxInt64}, 200, math.MaxInt64},
 		{wire.Backoff{Initial: time.Second}, 5, time.Second}, // no Max: constant
 		{wire.Backoff{Initial: time.Second, Max: 3 * time.Second}, 3, 3 * time.Second},
