@@ -92,8 +92,8 @@ func TestReplyKeyEviction(t *testing.T) {
 	leaktest.Check(t)
 	tn := startNet(t)
 	clk := &skewClock{Clock: clock.Real()}
-	a := tn.newClient(t, 0, clientOpts{seed: 47, clock: clk, replyKeyLimit: 4, realMean: 2 * time.Millisecond})
-	b := tn.newClient(t, 1, clientOpts{seed: 48, realMean: 2 * time.Millisecond})
+	a := tn.newClient(t, 0, clientOpts{seed: 47, clock: clk, replyKeyLimit: 4})
+	b := tn.newClient(t, 1, clientOpts{seed: 48})
 	ctx := context.Background()
 	if _, err := a.SendWithSURBs(ctx, b.Address(), []byte("old"), 3); err != nil {
 		t.Fatal(err)
