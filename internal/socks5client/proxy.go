@@ -20,7 +20,9 @@ import (
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/clock"
 	"github.com/nym-go/nym/internal/e2e"
+	"github.com/nym-go/nym/internal/fragment"
 	"github.com/nym-go/nym/internal/socks5"
+	"github.com/nym-go/nym/internal/sphinx"
 	"github.com/nym-go/nym/internal/streams"
 )
 
@@ -197,14 +199,30 @@ func NewProxy(cfg ProxyConfig, deps ProxyDeps) (*Proxy, error) {
 			}
 			return err
 		},
-		Clock:  deps.Clock,
-		Logger: deps.Logger,
+		SURBsFit: SURBsFit,
+		Clock:    deps.Clock,
+		Logger:   deps.Logger,
 	})
 	if err != nil {
 		return nil, err
 	}
 	p.session = s
 	return p, nil
+}
+
+// fragmentRoom is the message bytes one packet of the client core carries:
+// a Regular packet's fragment minus the fragment header.
+var fragmentRoom = e2e.FragmentCapacity(sphinx.Regular) - fragment.HeaderSize
+
+// SURBsFit returns how many reply SURBs a message of msgLen bytes can carry
+// so that the message and its SURBs still travel in one packet of the
+// client core (streams.Deps.SURBsFit): 3 for a short message.
+func SURBsFit(msgLen int) int {
+	n := 0
+	for n < client.MaxSURBsPerMessage && msgLen+e2e.BodyOverhead(n+1) <= fragmentRoom {
+		n++
+	}
+	return n
 }
 
 // Addr returns the SOCKS listener's address.

@@ -233,6 +233,13 @@ func Run(ctx context.Context, opts RunOptions) error {
 			ExitTimeout:  cfg.Socks5.ExitTimeout,
 			MaxStreams:   cfg.Socks5.MaxStreams,
 			SURBsPerOpen: cfg.Socks5.SURBsPerOpen,
+			// SURB-only messages at the core's real-traffic rate, so
+			// they never queue far ahead of the streams' data.
+			SURBInterval: cfg.Client.Traffic.RealMean,
+			// Acks alone at most about every 5 ticks of that stream:
+			// more would crowd out the SURBs (acks also ride on every
+			// message that leaves).
+			AckDelay: max(streams.DefaultAckDelay, 5*cfg.Client.Traffic.RealMean),
 		},
 	}, ProxyDeps{Backend: core.Client, Listener: ln, Clock: opts.Clock, Rand: rand.Reader, Logger: log})
 	if err != nil {

@@ -50,6 +50,12 @@ const (
 	DefaultProbeInterval = 5 * time.Second
 	DefaultProbeSURBs    = 10
 	DefaultExitTimeout   = 30 * time.Second
+	// DefaultMaxCredits is the exit's default bound on the SURBs it holds
+	// for a session (netreq.DefaultMaxSURBsPerSession).
+	DefaultMaxCredits = 2000
+	// MaxPendingSURBs bounds the SURBs the client owes the exit (asked for
+	// and not yet sent); Wants beyond it are cut.
+	MaxPendingSURBs = 2 * MaxWant
 	// MinMessage is the smallest MaxMessage: an Open frame with the longest
 	// target and an ack must fit.
 	MinMessage = HeaderLen + 2*FrameHeaderLen + MaxTargetLen + 8
@@ -109,10 +115,26 @@ type Config struct {
 	// min(ProbeInterval, ExitTimeout/3); a live exit answers each with a
 	// Pong, so a live exit with nothing to send is not declared dead.
 	ExitTimeout time.Duration
-	// WantBatch is how many SURBs the exit asks for at a time; it asks when
-	// its credits plus those asked for fall below WantBatch/2 while it has
-	// something to send (exit; default 100).
+	// WantBatch is the fewest SURBs the exit asks for at a time (exit;
+	// default 100). The exit asks when its credits plus those asked for
+	// fall below a low-water mark while it has something to send: the
+	// larger of WantBatch/2 and twice the SURBs it spends in one round trip
+	// (its measured sending rate × the smallest recent round trip), at
+	// most MaxCredits/2; it then asks for enough to reach twice the mark
+	// (at least WantBatch, at most MaxWant and MaxCredits).
 	WantBatch int
+	// MaxCredits (exit) is the most SURBs the exit may hold for the
+	// session (what its owner stores: netreq's per-session SURB cap;
+	// default 2000). A Want never asks for more than MaxCredits minus the
+	// credits held and the SURBs already asked for.
+	MaxCredits int
+	// SURBInterval (client) paces the messages that carry only SURBs: at
+	// most one leaves per SURBInterval (with a burst of 3 after a pause),
+	// so they never queue far ahead of data in the client core (default
+	// 0: no pacing). Set it to the core's real-traffic mean gap. SURBs
+	// owed also ride, free, on every message that leaves anyway when
+	// Deps.SURBsFit leaves room.
+	SURBInterval time.Duration
 	// Reserve is how many credits the exit keeps for control frames (acks,
 	// wants, open results, fin, close); data needs more (default 2).
 	Reserve int
@@ -130,6 +152,12 @@ type Deps struct {
 	// must not block: it answers later with st.Accept() or st.Refuse(reason)
 	// and then copies between the stream and the real connection.
 	Accept func(st *Stream, target string)
+	// SURBsFit (client) returns how many reply SURBs a message of msgLen
+	// bytes can carry and still travel in one packet. The client splits
+	// the SURBs it owes the exit into such messages, each usable by the
+	// exit as soon as its one packet arrives. Nil: no limit (up to
+	// MaxWant SURBs in one message).
+	SURBsFit func(msgLen int) int
 	// Clock times everything; nil means clock.Real().
 	Clock clock.Clock
 	// Logger receives the session's logs; nil discards them.
@@ -172,6 +200,7 @@ func (c *Config) fill() error {
 	def(&c.ProbeSURBs, DefaultProbeSURBs)
 	def(&c.WantBatch, DefaultWantBatch)
 	def(&c.Reserve, DefaultReserve)
+	def(&c.MaxCredits, DefaultMaxCredits)
 	switch {
 	case c.Window < 1024:
 		return fmt.Errorf("streams: Window %d is below 1024", c.Window)
@@ -183,6 +212,10 @@ func (c *Config) fill() error {
 		return fmt.Errorf("streams: WantBatch %d not in 1..%d", c.WantBatch, MaxWant)
 	case c.Reserve < 1:
 		return errors.New("streams: Reserve must be at least 1")
+	case c.MaxCredits < 2*(c.Reserve+1):
+		return fmt.Errorf("streams: MaxCredits %d is below twice Reserve+1", c.MaxCredits)
+	case c.SURBInterval < 0:
+		return errors.New("streams: negative SURBInterval")
 	}
 	c.SURBsPerOpen = max(c.SURBsPerOpen, 0)
 	c.ProbeSURBs = max(c.ProbeSURBs, 0)

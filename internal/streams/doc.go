@@ -27,12 +27,19 @@
 // sender never has more than Window bytes unread by the peer (flow control);
 // Write blocks while Window bytes wait to be framed.
 //
-// The exit spends a credit per message, asks for WantBatch more SURBs (a
-// Want frame) when its credits run low while it has something to send, and
-// keeps Reserve credits for control frames. The client attaches
-// SURBsPerOpen SURBs to each Open, the SURBs asked for to its next message
-// (an otherwise empty one if needed), and a few more (ProbeSURBs) when a
-// stream waits and nothing has come back for ProbeInterval.
+// The exit spends a credit per message and keeps Reserve credits for
+// control frames. While it has something to send and its credits plus the
+// SURBs it asked for fall below a low-water mark (twice what it spends in a
+// round trip: its measured sending rate × the smallest recent round trip,
+// at least WantBatch/2, at most MaxCredits/2), it asks for more with a
+// Want frame; Wants are cumulative and never ask beyond MaxCredits. The
+// client attaches SURBsPerOpen SURBs to each Open, owes the exit the SURBs
+// each Want asks for and sends them in messages that each fit in one
+// packet (Deps.SURBsFit): on every message that leaves anyway, then alone,
+// paced by SURBInterval, so the exit gets credits continuously rather than
+// a batch at a time behind its slowest fragment. It also sends a few
+// (ProbeSURBs) when a stream waits and nothing has come back for
+// ProbeInterval.
 //
 // The client also watches the exit's liveness (liveness.go): while a stream
 // expects something of the exit it pings a silent exit (Ping, answered by a

@@ -33,10 +33,21 @@ type link struct {
 	down     bool          // the exit is gone: messages sent either way are lost
 	noPongs  bool          // exit→client messages holding only pongs are lost
 
+	fit          func(msgLen int) int // the client's Deps.SURBsFit (nil: none)
 	client, exit *Session
 	given, used  int // SURBs handed to the exit / replies it sent
+	maxHeld      int // the most SURBs the exit held at once (given - used)
+	maxWant      int // the largest Want the exit sent
+	sent         []sentMsg
 	overdrawn    bool
 	c2e, e2c     int
+}
+
+// sentMsg is a client→exit message as the link saw it.
+type sentMsg struct {
+	at    time.Time
+	len   int
+	surbs int
 }
 
 func (l *link) delay() time.Duration {
@@ -51,6 +62,7 @@ func (l *link) clientSend(_ context.Context, msg []byte, surbs int) error {
 	l.mu.Lock()
 	d := l.delay()
 	l.c2e++
+	l.sent = append(l.sent, sentMsg{time.Now(), len(msg), surbs})
 	down := l.down
 	l.mu.Unlock()
 	if down {
@@ -59,6 +71,7 @@ func (l *link) clientSend(_ context.Context, msg []byte, surbs int) error {
 	time.AfterFunc(d, func() {
 		l.mu.Lock()
 		l.given += surbs
+		l.maxHeld = max(l.maxHeld, l.given-l.used)
 		exit := l.exit
 		l.mu.Unlock()
 		exit.AddCredits(surbs)
@@ -78,7 +91,13 @@ func (l *link) exitSend(_ context.Context, msg []byte, surbs int) error {
 	}
 	l.e2c++
 	copies := 1
-	if _, frames, err := Decode(msg); l.down || (l.noPongs && err == nil && onlyPongs(frames)) {
+	_, frames, err := Decode(msg)
+	for _, f := range frames {
+		if f.Kind == KindWant {
+			l.maxWant = max(l.maxWant, int(f.Seq))
+		}
+	}
+	if l.down || (l.noPongs && err == nil && onlyPongs(frames)) {
 		copies = 0
 	} else if l.rng.Float64() < l.loss {
 		copies = 0
@@ -194,7 +213,7 @@ func newPair(tb testing.TB, seed uint64, ccfg, ecfg Config, l *link) *pair {
 	if ecfg.MaxMessage == 0 {
 		ecfg.MaxMessage = 1600
 	}
-	c, err := New(ccfg, Deps{Send: l.clientSend})
+	c, err := New(ccfg, Deps{Send: l.clientSend, SURBsFit: l.fit})
 	if err != nil {
 		tb.Fatal(err)
 	}

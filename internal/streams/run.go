@@ -236,13 +236,20 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 		if s.wanted > 0 {
 			soon(s.wantedAt.Add(4 * s.rto))
 		}
-		if demand && s.credits+s.wanted < max(cfg.WantBatch/2, cfg.Reserve+1) {
-			n := cfg.WantBatch
-			urgent = append([]item{{f: Frame{Kind: KindWant, Seq: uint64(n)}, want: true, commit: func() {
-				s.wanted += n
-				s.wantedAt = now
-				s.stats.SURBsWanted += uint64(n)
-			}}}, urgent...)
+		s.measureRateLocked(now, demand)
+		if low := s.lowWaterLocked(); demand && s.credits+s.wanted < low {
+			have := s.credits + s.wanted
+			n := min(max(cfg.WantBatch, 2*low-have), MaxWant, cfg.MaxCredits-have)
+			if n >= 1 {
+				urgent = append([]item{{f: Frame{Kind: KindWant, Seq: uint64(n)}, want: true, commit: func() {
+					s.log.Debug("want", "surbs", n, "credits", s.credits, "wanted", s.wanted,
+						"rate", s.rate, "min_rtt", s.minRTT, "low", low)
+					s.wanted += n
+					s.wantedAt = now
+					s.stats.Wants++
+					s.stats.SURBsWanted += uint64(n)
+				}}}, urgent...)
+			}
 		}
 		if s.pongDue {
 			pong := item{f: Frame{Kind: KindPong, Seq: s.pongSeq}, pong: true, commit: func() {
@@ -265,7 +272,7 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 			}
 			soon(later(s.lastRecv, s.lastProbe).Add(cfg.ProbeInterval << min(s.probes, 6)))
 		}
-		if len(urgent)+len(data)+len(s.ctrl) > 0 || s.pendingSURBs > 0 {
+		if len(urgent)+len(data)+len(s.ctrl) > 0 || s.pendingSURBs > 0 && !now.Before(s.surbNext) {
 			// A message goes out anyway: acknowledge everything in it.
 			urgent = append(lateAcks, urgent...)
 		}
@@ -277,6 +284,10 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 	nctrl := len(ctrl)
 	items := append(append(ctrl, urgent...), data...)
 	msgs, packed := s.pack(items, demand)
+	if cfg.Role == Client {
+		msgs = s.attachSURBsLocked(msgs, now, soon)
+	}
+	s.stats.MessagesSent += uint64(len(msgs))
 	s.ctrl = s.ctrl[min(packed, nctrl):]
 	if len(s.ctrl) == 0 {
 		s.ctrl = nil
@@ -290,6 +301,17 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 		if st := s.streams[id]; st != nil {
 			s.maybeRemoveLocked(st)
 		}
+	}
+	if cfg.Role == Exit {
+		stalled := false
+		for _, it := range items[packed:] {
+			stalled = stalled || it.data
+		}
+		if stalled && !s.stalled {
+			s.stats.CreditStalls++
+		}
+		s.stalled = stalled
+		s.stallWindow = s.stallWindow || stalled
 	}
 	if cfg.Role == Exit && packed < len(items) {
 		// Out of credits for the rest: only AddCredits (a kick) or an
@@ -369,17 +391,104 @@ func (s *Session) pack(items []item, demand bool) ([]outMsg, int) {
 	}
 	_ = hasFrames
 	flush()
-	if cfg.Role == Client {
-		if len(msgs) == 0 && s.pendingSURBs > 0 {
-			msgs = append(msgs, outMsg{data: AppendHeader(nil, cfg.SessionID)})
+	return msgs, packed
+}
+
+// attachSURBsLocked gives the messages of a client step the SURBs owed to
+// the exit: as many as fit in each message's packet (Deps.SURBsFit), then
+// messages of SURBs alone, paced by SURBInterval; soon learns when the
+// next may leave.
+func (s *Session) attachSURBsLocked(msgs []outMsg, now time.Time, soon func(time.Time)) []outMsg {
+	fit := func(msgLen int) int {
+		if s.deps.SURBsFit == nil {
+			return MaxWant
 		}
-		for i := range msgs {
-			n := min(s.pendingSURBs, MaxWant)
-			msgs[i].surbs = n
-			s.pendingSURBs -= n
-			s.stats.SURBsSent += uint64(n)
+		return min(max(s.deps.SURBsFit(msgLen), 0), MaxWant)
+	}
+	give := func(m *outMsg, n int) {
+		n = min(n, s.pendingSURBs)
+		if n <= 0 {
+			return
+		}
+		m.surbs = n
+		s.pendingSURBs -= n
+		s.stats.SURBsSent += uint64(n)
+		s.stats.SURBMessages++
+	}
+	iv := s.cfg.SURBInterval
+	// pace counts a message with SURBs against SURBInterval: a burst of
+	// up to 3 after a pause, then one per interval.
+	pace := func() {
+		if iv > 0 {
+			s.surbNext = later(s.surbNext, now.Add(-2*iv)).Add(iv)
 		}
 	}
-	s.stats.MessagesSent += uint64(len(msgs))
-	return msgs, packed
+	if !s.exitHeard && len(msgs) > 0 {
+		// The exit may not know the session yet: it starts one only on a
+		// message with an Open, and drops SURBs that arrive before it, so
+		// the first message (the Open) carries them all.
+		give(&msgs[0], MaxWant)
+	}
+	for i := range msgs {
+		if s.pendingSURBs > 0 {
+			give(&msgs[i], fit(len(msgs[i].data)))
+			if msgs[i].surbs > 0 {
+				pace() // it leaves anyway, but takes the core's time as one
+			}
+		}
+	}
+	for s.pendingSURBs > 0 {
+		if iv > 0 && now.Before(s.surbNext) {
+			soon(s.surbNext)
+			break
+		}
+		pace()
+		m := outMsg{data: AppendHeader(nil, s.cfg.SessionID)}
+		give(&m, max(fit(HeaderLen), 1))
+		msgs = append(msgs, m)
+	}
+	return msgs
+}
+
+// rateWindow is the shortest interval over which the exit measures its
+// sending rate.
+const rateWindow = 250 * time.Millisecond
+
+// measureRateLocked updates the exit's sending rate: a higher sample is
+// taken at once, a lower one folded in slowly; intervals without demand
+// are not measured.
+func (s *Session) measureRateLocked(now time.Time, demand bool) {
+	if s.rateAt.IsZero() || !demand && s.rate == 0 {
+		s.rateAt, s.rateSent = now, s.stats.MessagesSent
+		return
+	}
+	el := now.Sub(s.rateAt)
+	if el < rateWindow {
+		return
+	}
+	if demand {
+		sample := float64(s.stats.MessagesSent-s.rateSent) / el.Seconds()
+		switch {
+		case sample > s.rate:
+			s.rate = sample
+		case !s.stallWindow:
+			// Out of credits, the exit sends what the supply allows,
+			// not what it would: such windows do not lower the rate.
+			s.rate = (3*s.rate + sample) / 4
+		}
+	}
+	s.rateAt, s.rateSent, s.stallWindow = now, s.stats.MessagesSent, s.stalled
+}
+
+// lowWaterLocked is the credits plus SURBs asked for below which the exit
+// asks for more: twice what it spends in a round trip of the SURB supply,
+// at least WantBatch/2 (and Reserve+1), at most MaxCredits/2.
+func (s *Session) lowWaterLocked() int {
+	rtt := s.minRTT
+	if rtt == 0 {
+		rtt = s.srtt
+	}
+	need := int(2 * s.rate * rtt.Seconds())
+	low := min(max(s.cfg.WantBatch/2, need), s.cfg.MaxCredits/2)
+	return max(low, s.cfg.Reserve+1)
 }

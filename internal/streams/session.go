@@ -65,10 +65,20 @@ type Stats struct {
 	StreamsActive                   int
 	Credits                         int    // exit: SURBs available
 	SURBsSent                       uint64 // client: SURBs attached to messages
-	SURBsWanted                     uint64 // exit: SURBs asked for
-	Pings, Pongs                    uint64 // client: pings sent, pongs received; exit: pings received, pongs sent
-	ExitUnreachable                 uint64 // client: times the streams were failed because the exit was unreachable
-	StreamsExitFailed               uint64 // client: streams failed by those
+	SURBsWanted                     uint64 // exit: SURBs asked for; client: SURBs the exit asked for
+	Wants                           uint64 // exit: Want frames sent; client: Want frames received
+	SURBMessages                    uint64 // client: messages that carried SURBs
+	CreditStalls                    uint64 // exit: times it had data to send and no credit for it
+	// SURBRoundTrip (exit) is the smallest recent round trip (a data
+	// frame to its ack, which comes back the way SURBs do; 0: not
+	// measured yet).
+	SURBRoundTrip time.Duration
+	// SendRate (exit) is the measured messages sent per second while it
+	// had something to send (fast up, slow down).
+	SendRate          float64
+	Pings, Pongs      uint64 // client: pings sent, pongs received; exit: pings received, pongs sent
+	ExitUnreachable   uint64 // client: times the streams were failed because the exit was unreachable
+	StreamsExitFailed uint64 // client: streams failed by those
 }
 
 // Session multiplexes streams over mixnet messages between a client and an
@@ -94,14 +104,23 @@ type Session struct {
 
 	// exit
 	credits      int
-	wanted       int // SURBs asked for and not yet arrived
-	wantedAt     time.Time
+	wanted       int       // SURBs asked for and not yet arrived
+	wantedAt     time.Time // the last Want, or SURBs arriving while some were wanted
+	minRTT       time.Duration
+	minRTTAt     time.Time
+	rate         float64 // messages sent per second (see Stats.SendRate)
+	rateAt       time.Time
+	rateSent     uint64
+	stalled      bool          // out of credits for data at the last step
+	stallWindow  bool          // ... at some step of the current rate window
 	srtt, rttvar time.Duration // round-trip estimate (exit)
 	rto          time.Duration // current retransmission timeout (exit)
 	pongDue      bool          // a ping arrived and waits for its pong
 	pongSeq      uint64        // the number of the latest ping
 	// client
 	pendingSURBs int
+	surbNext     time.Time // client: when the next SURB-only message may leave (SURBInterval)
+	exitHeard    bool      // client: a message of the exit arrived in this session
 	lastRecv     time.Time // the exit was last heard (a pong alone does not count) or a stream opened: probes
 	lastProbe    time.Time
 	probes       int       // probes since the exit was last heard
@@ -169,7 +188,11 @@ func (s *Session) AddCredits(n int) {
 		return
 	}
 	s.mu.Lock()
+	now := s.clock.Now()
 	s.credits += n
+	if s.wanted > 0 {
+		s.wantedAt = now // the supply is moving: what is still wanted is not lost
+	}
 	s.wanted = max(0, s.wanted-n)
 	s.mu.Unlock()
 	s.poke()
@@ -189,6 +212,8 @@ func (s *Session) Stats() Stats {
 	st := s.stats
 	st.StreamsActive = len(s.streams)
 	st.Credits = s.credits
+	st.SURBRoundTrip = s.minRTT
+	st.SendRate = s.rate
 	return st
 }
 
@@ -310,6 +335,7 @@ func (s *Session) Handle(msg []byte) error {
 	}
 	now := s.clock.Now()
 	s.heard = now
+	s.exitHeard = true
 	if !onlyPongs(frames) {
 		// A pong proves the exit alive but says nothing of its SURBs:
 		// the probes' backoff goes on.
@@ -368,9 +394,11 @@ func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
 			s.stats.ProtocolErrors++
 			return nil
 		}
-		// Not cumulative: a repeated Want while the SURBs for the last
-		// one still wait here asks for nothing more.
-		s.pendingSURBs = max(s.pendingSURBs, int(f.Seq))
+		// Cumulative: each Want asks for that many more (the exit
+		// counts what it asked for), bounded against a greedy exit.
+		s.stats.Wants++
+		s.stats.SURBsWanted += f.Seq
+		s.pendingSURBs = min(s.pendingSURBs+int(f.Seq), MaxPendingSURBs)
 		return nil
 	case KindReset:
 		if st := s.streams[f.Stream]; st != nil {
@@ -400,7 +428,7 @@ func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
 			return acked
 		})
 		if !sample.IsZero() {
-			s.measureLocked(now.Sub(sample))
+			s.measureLocked(now.Sub(sample), now)
 		}
 		st.acked = max(st.acked, f.Seq)
 		st.lastActivity = now
@@ -479,7 +507,7 @@ func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
 }
 
 // measureLocked folds a round-trip sample into the RTO (RFC 6298).
-func (s *Session) measureLocked(r time.Duration) {
+func (s *Session) measureLocked(r time.Duration, now time.Time) {
 	if s.srtt == 0 {
 		s.srtt, s.rttvar = r, r/2
 	} else {
@@ -487,6 +515,21 @@ func (s *Session) measureLocked(r time.Duration) {
 		s.srtt = (7*s.srtt + r) / 8
 	}
 	s.rto = min(max(s.srtt+4*s.rttvar, s.cfg.RetransmitTimeout), MaxRTO)
+	s.sampleRTTLocked(r, now)
+}
+
+// minRTTWindow is how long the smallest round trip is trusted before a
+// newer sample replaces it (the path, or the client's queue, may change).
+const minRTTWindow = 10 * time.Second
+
+// sampleRTTLocked folds a round-trip sample into the recent minimum.
+func (s *Session) sampleRTTLocked(r time.Duration, now time.Time) {
+	if r <= 0 {
+		return
+	}
+	if s.minRTT == 0 || r <= s.minRTT || now.Sub(s.minRTTAt) >= minRTTWindow {
+		s.minRTT, s.minRTTAt = r, now
+	}
 }
 
 func (s *Session) maxReorderFrames() int {
