@@ -11,103 +11,48 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/nym-go/nym/internal/cli"
 	"github.com/nym-go/nym/internal/logging"
 	"github.com/nym-go/nym/internal/nativeclient"
 	"github.com/nym-go/nym/internal/socks5client"
 )
 
-type stdio struct{ out, err io.Writer }
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], stdio{os.Stdout, os.Stderr})
-	stop()
-	os.Exit(code)
+// program is nym-socks5-client's command line; exit codes: 0 on success, 1
+// on failure, 2 on bad usage.
+var program = cli.Program{
+	Name: "nym-socks5-client",
+	Commands: map[string]cli.Command{
+		"init": {Summary: "create a SOCKS5 client's keys and config and register it with a gateway", Run: cmdInit},
+		"run":  {Summary: "run the SOCKS5 proxy (or check its config with --check-config)", Run: cmdRun},
+	},
+	Footer: "Files live under $NYM_HOME/socks5-clients/<id>/ ($NYM_HOME defaults to ~/.nym).\n",
 }
 
-// run dispatches args and returns the exit code: 0 on success, 1 on
-// failure, 2 on bad usage.
-func run(ctx context.Context, args []string, s stdio) int {
-	if len(args) == 0 {
-		usage(s.err)
-		return 2
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		usage(s.out)
-		return 0
-	case "init":
-		return cmdInit(ctx, args[1:], s)
-	case "run":
-		return cmdRun(ctx, args[1:], s)
-	}
-	fmt.Fprintf(s.err, "nym-socks5-client: unknown command %q\n\n", args[0])
-	usage(s.err)
-	return 2
-}
+func main() { cli.Main(program) }
 
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: nym-socks5-client <command> [flags]\n\nCommands:\n"+
-		"  init     create a SOCKS5 client's keys and config and register it with a gateway\n"+
-		"  run      run the SOCKS5 proxy (or check its config with --check-config)\n\n"+
-		"Run \"nym-socks5-client <command> --help\" for a command's flags.\n"+
-		"Files live under $NYM_HOME/socks5-clients/<id>/ ($NYM_HOME defaults to ~/.nym).\n")
-}
-
+// newFlags returns the flag set of the command name.
 func newFlags(name, about string) *flag.FlagSet {
-	fs := flag.NewFlagSet("nym-socks5-client "+name, flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: nym-socks5-client %s [flags]\n\n%s\n\nFlags (write them -flag or --flag):\n", name, about)
-		fs.PrintDefaults()
-	}
-	return fs
+	return cli.NewFlags("nym-socks5-client "+name, "", about)
 }
 
-// parse returns false, with the exit code, when the command should stop:
-// 0 after --help, 2 after a usage error.
-func parse(fs *flag.FlagSet, args []string, s stdio) (int, bool) {
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(s.out)
-		fs.Usage()
-		return 0, false
-	case err != nil:
-		fmt.Fprintf(s.err, "%s: %v\n", fs.Name(), err)
-		fs.SetOutput(s.err)
-		fs.Usage()
-		return 2, false
-	}
-	return 0, true
+// usageError prints msg and returns exit code 2.
+func usageError(s cli.Stdio, name, msg string) int {
+	return cli.UsageError(s, "nym-socks5-client "+name, msg)
 }
 
-func usageError(s stdio, name, msg string) int {
-	fmt.Fprintf(s.err, "nym-socks5-client %s: %s\n", name, msg)
-	return 2
-}
-
-func failed(s stdio, name string, err error) int {
-	fmt.Fprintf(s.err, "nym-socks5-client %s: %v\n", name, err)
-	return 1
+// failed prints err and returns exit code 1.
+func failed(s cli.Stdio, name string, err error) int {
+	return cli.Failed(s, "nym-socks5-client "+name, err)
 }
 
 func homeFlag(fs *flag.FlagSet, p *string) {
 	fs.StringVar(p, "home", "", "root of the client files (default $NYM_HOME, or ~/.nym when unset)")
 }
 
-func cmdInit(ctx context.Context, args []string, s stdio) int {
+func cmdInit(ctx context.Context, args []string, s cli.Stdio) int {
 	fs := newFlags("init", "Creates a SOCKS5 client under $NYM_HOME/socks5-clients/<id>/: keys/ (as nym-client's), a\n"+
 		"registration with a gateway, the topology cache and config/config.toml, whose [socks5] section names\n"+
 		"the provider (the exit gateway's network requester address). An existing id is refused unless\n"+
@@ -121,7 +66,7 @@ func cmdInit(ctx context.Context, args []string, s stdio) int {
 	fs.IntVar(&o.Port, "port", socks5client.DefaultPort, "port of the SOCKS5 listener on 127.0.0.1; 0 picks a free port at each run")
 	fs.BoolVar(&o.Force, "force", false, "re-initialise an existing id (keys are kept, never replaced)")
 	homeFlag(fs, &o.Home)
-	if code, ok := parse(fs, args, s); !ok {
+	if code, ok := cli.Parse(fs, args, 0, s); !ok {
 		return code
 	}
 	switch {
@@ -132,14 +77,14 @@ func cmdInit(ctx context.Context, args []string, s stdio) int {
 	case o.Port < 0 || o.Port > 65535:
 		return usageError(s, "init", fmt.Sprintf("--port %d is outside 0..65535", o.Port))
 	}
-	o.Stdout = s.out
+	o.Stdout = s.Out
 	if _, _, err := socks5client.Init(ctx, o); err != nil {
 		return failed(s, "init", err)
 	}
 	return 0
 }
 
-func cmdRun(ctx context.Context, args []string, s stdio) int {
+func cmdRun(ctx context.Context, args []string, s cli.Stdio) int {
 	fs := newFlags("run", "Runs the SOCKS5 client initialised with --id until SIGINT or SIGTERM, then stops within 5 s.\n"+
 		"It serves SOCKS5 (RFC 1928: no authentication, CONNECT to IPv4, IPv6 and domain names) on\n"+
 		"127.0.0.1 and carries each connection through the mixnet to the provider, for example\n"+
@@ -158,7 +103,7 @@ func cmdRun(ctx context.Context, args []string, s stdio) int {
 	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&format, "log-format", logging.FormatText, "log format: text or json")
 	homeFlag(fs, &o.Home)
-	if code, ok := parse(fs, args, s); !ok {
+	if code, ok := cli.Parse(fs, args, 0, s); !ok {
 		return code
 	}
 	if o.ID == "" {
@@ -171,14 +116,14 @@ func cmdRun(ctx context.Context, args []string, s stdio) int {
 		if err := socks5client.CheckConfig(o); err != nil {
 			return failed(s, "run --check-config", err)
 		}
-		fmt.Fprintf(s.out, "config and keys of SOCKS5 client %q are valid\n", o.ID)
+		fmt.Fprintf(s.Out, "config and keys of SOCKS5 client %q are valid\n", o.ID)
 		return 0
 	}
-	log, err := logging.New(s.err, level, format)
+	log, err := logging.New(s.Err, level, format)
 	if err != nil {
 		return usageError(s, "run", err.Error())
 	}
-	o.Stdout, o.Logger = s.out, log
+	o.Stdout, o.Logger = s.Out, log
 	if err := socks5client.Run(ctx, o); err != nil {
 		return failed(s, "run", err)
 	}

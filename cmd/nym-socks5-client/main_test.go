@@ -8,11 +8,13 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/nym-go/nym/internal/cli"
 )
 
 func runCmd(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, stdio{&out, &errb})
+	code := program.Run(context.Background(), args, cli.Stdio{Out: &out, Err: &errb})
 	return code, out.String(), errb.String()
 }
 
