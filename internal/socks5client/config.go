@@ -6,7 +6,6 @@ package socks5client
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/nym-go/nym/internal/address"
 	"github.com/nym-go/nym/internal/nativeclient"
 	"github.com/nym-go/nym/internal/streams"
+	"github.com/nym-go/nym/internal/tomlfile"
 )
 
 // Defaults of the [socks5] section.
@@ -96,21 +96,16 @@ func Load(path string, strict bool) (*Config, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("config: %w", err)
-	}
+	// The native client's keys are unknown to [socks5] and the other way
+	// round: a key is unknown when neither part knows it.
 	var s struct {
 		Socks5 Socks5Config `toml:"socks5"`
 	}
-	md, err := toml.Decode(string(raw), &s)
+	f, err := tomlfile.Decode(path, &s, false)
 	if err != nil {
-		return nil, nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, nil, err
 	}
-	var unknown2 []string
-	for _, k := range md.Undecoded() {
-		unknown2 = append(unknown2, k.String())
-	}
+	unknown2 := f.Unknown
 	var unknown []string
 	for _, k := range unknown1 {
 		if slices.Contains(unknown2, k) {

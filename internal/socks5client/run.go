@@ -6,7 +6,6 @@ package socks5client
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nym-go/nym/internal/address"
@@ -24,6 +22,7 @@ import (
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/nativeclient"
 	"github.com/nym-go/nym/internal/streams"
+	"github.com/nym-go/nym/internal/taskgroup"
 )
 
 // ShutdownTimeout bounds how long Run takes to stop once its context ends.
@@ -270,41 +269,16 @@ func Run(ctx context.Context, opts RunOptions) error {
 		opts.Ready(addrs)
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
-	part := func(name string, run func(context.Context) error) {
-		wg.Go(func() {
-			err := run(ctx)
-			if err == nil && ctx.Err() == nil {
-				err = errors.New("stopped unexpectedly")
-			}
-			if err != nil {
-				once.Do(func() { first = fmt.Errorf("%s: %w", name, err) })
-			}
-			cancel()
-		})
-	}
-	part("client", core.Run)
-	part("socks5", proxy.Run)
+	// The parts run as one task group: the first to fail (or to return
+	// while the others run) stops them all.
+	g := taskgroup.New(ctx)
+	g.Go("client", core.Run)
+	g.Go("socks5", proxy.Run)
 	if mln != nil {
-		part("metrics", func(ctx context.Context) error { return serveMetrics(ctx, mln, proxy, log) })
+		g.Go("metrics", func(ctx context.Context) error { return serveMetrics(ctx, mln, proxy, log) })
 	}
 	log.Info("nym-socks5-client running", "socks5", addrs.SOCKS.String(), "address", addrs.Address, "provider", addrs.Provider)
-	<-ctx.Done()
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	t := time.NewTimer(ShutdownTimeout)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		return fmt.Errorf("shutdown did not finish within %v", ShutdownTimeout)
-	}
+	first := g.Wait(ShutdownTimeout)
 	log.Info("nym-socks5-client stopped", "error", first)
 	return first
 }

@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -179,6 +181,18 @@ func TestInitRunThroughMixnet(t *testing.T) {
 	}
 	if err := CheckConfig(RunOptions{Home: root, ID: "s"}); err != nil {
 		t.Errorf("CheckConfig: %v", err)
+	}
+	// A key neither the native client's sections nor [socks5] know is
+	// reported (an error when strict); the keys of both parts are not.
+	bogus := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(bogus, append(text, "surbs_per_opn = 5\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, unknown, err := Load(bogus, false); err != nil || !slices.Equal(unknown, []string{"socks5.surbs_per_opn"}) || cfg.Socks5.Provider != exitAddr.String() {
+		t.Errorf("Load with a misspelt key: unknown %q, err %v", unknown, err)
+	}
+	if _, _, err := Load(bogus, true); err == nil || !strings.Contains(err.Error(), "unknown keys: socks5.surbs_per_opn") {
+		t.Errorf("strict Load with a misspelt key: %v", err)
 	}
 
 	srv := httpServer(t)
