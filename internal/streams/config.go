@@ -96,8 +96,10 @@ type Config struct {
 	// exit→client data when no message goes out anyway (default 10 ms;
 	// negative: no wait).
 	AckDelay time.Duration
-	// SURBsPerOpen is how many reply SURBs go with a message that opens a
-	// stream (client; default 20; negative: none).
+	// SURBsPerOpen is how many reply SURBs the client sends with each Open
+	// (default 20; negative: none): all in the Open's message while the
+	// exit has not been heard from in this session, afterwards as any SURBs
+	// owed (Deps.SURBsFit, SURBInterval).
 	SURBsPerOpen int
 	// ProbeInterval: when a client stream waits for the exit and nothing
 	// has arrived for this long, the client sends ProbeSURBs SURBs in case
