@@ -3,7 +3,9 @@
 
 // Package hostile holds tests that attack running components on loopback:
 // a mix node's mixnet listener, a gateway's client websocket and mixnet
-// listener, the directory's HTTP API and a node's HTTP API. Each attack
+// listener, the directory's HTTP API, a node's HTTP API, a client's local
+// websocket API (clientapi.Server) and the SOCKS5 proxy
+// (socks5client.Proxy, over an exit session in the same process). Each attack
 // (random bytes, half-open connections that never send, oversized frames
 // and bodies, connection floods) runs while a well-behaved peer keeps
 // using the component, and the test checks that nothing crashed, that the
