@@ -186,6 +186,7 @@ type Server struct {
 	sentHead int
 
 	handlers sync.WaitGroup // connection handlers (tracked under mu)
+	slots    int            // guarded by mu: handlers admitted and not yet returned
 
 	refused, slowDrops, writeFailures, badRequests, received, failures, failuresLogged atomic.Uint64
 }
@@ -330,11 +331,23 @@ func (s *Server) admit() (ok bool, why string) {
 	if s.stopping {
 		return false, "client api shutting down"
 	}
-	if len(s.conns) >= s.cfg.MaxConns {
+	// Slots are taken at admission, not when the upgrade completes:
+	// counting only upgraded connections let concurrent upgrades exceed
+	// MaxConns.
+	if s.slots >= s.cfg.MaxConns {
 		return false, "too many connections"
 	}
+	s.slots++
 	s.handlers.Add(1)
 	return true, ""
+}
+
+// release gives back the slot admit took, when its handler returns.
+func (s *Server) release() {
+	s.mu.Lock()
+	s.slots--
+	s.mu.Unlock()
+	s.handlers.Done()
 }
 
 // addConn registers c; it returns false if shutdown has begun (and so will

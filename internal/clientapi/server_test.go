@@ -824,3 +824,37 @@ func TestCollector(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxConnsConcurrentUpgrades: connections that upgrade at the same time
+// cannot exceed MaxConns (a slot is taken when a request is admitted, not
+// when its upgrade completes).
+func TestMaxConnsConcurrentUpgrades(t *testing.T) {
+	const max, dials = 3, 24
+	h := start(t, clientapi.Config{MaxConns: max})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var open []*websocket.Conn
+	for range dials {
+		wg.Go(func() {
+			ws, _, err := websocket.Dial(ctxT(t), h.url, nil)
+			if err != nil {
+				return // refused with 503
+			}
+			mu.Lock()
+			open = append(open, ws)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	defer func() {
+		for _, ws := range open {
+			ws.CloseNow()
+		}
+	}()
+	if len(open) > max {
+		t.Fatalf("%d of %d concurrent dials upgraded, MaxConns %d", len(open), dials, max)
+	}
+	if got := h.srv.Stats().Refused; got < dials-max {
+		t.Fatalf("refused %d, want at least %d", got, dials-max)
+	}
+}

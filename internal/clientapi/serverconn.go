@@ -107,7 +107,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, why, http.StatusServiceUnavailable)
 		return
 	}
-	defer s.handlers.Done()
+	defer s.release()
 	hw := &hijackWatcher{ResponseWriter: w}
 	// The host and origin were checked above.
 	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
