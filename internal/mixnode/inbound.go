@@ -160,15 +160,16 @@ func (s *connSet) init(maxConns, maxPerIP int, limitLoopback bool, ctr *counters
 	s.m, s.perIP = make(map[net.Conn]netip.Addr), make(map[netip.Addr]int)
 }
 
-// remoteIP returns the IP c counts against in perIP, or an invalid Addr
-// for an address that is not an IP (in-memory networks) or a loopback peer
-// unless limitLoopback.
+// remoteIP returns the source c counts against in perIP (its IPv4 address,
+// or its IPv6 /64 as wire.SourceKey defines it: one holder of a /64 is one
+// source), or an invalid Addr for an address that is not an IP (in-memory
+// networks) or a loopback peer unless limitLoopback.
 func remoteIP(c net.Conn, limitLoopback bool) netip.Addr {
 	ap, err := netip.ParseAddrPort(c.RemoteAddr().String())
 	if err != nil || (!limitLoopback && ap.Addr().Unmap().IsLoopback()) {
 		return netip.Addr{}
 	}
-	return ap.Addr().Unmap()
+	return wire.SourceKey(ap.Addr(), wire.DefaultIPv6Prefix).Addr()
 }
 
 func (s *connSet) add(c net.Conn) addResult {
