@@ -315,7 +315,15 @@ func (r *Requester) session(ctx context.Context, id [16]byte, surbs []*sphinx.SU
 	s := &session{done: make(chan struct{}), lastSeen: r.deps.Clock.Now()}
 	scfg := r.cfg.Streams
 	scfg.Role, scfg.SessionID, scfg.MaxMessage, scfg.MaxStreams = streams.Exit, id, maxMsg, r.cfg.MaxStreamsPerSession
-	scfg.MaxCredits = r.cfg.MaxSURBsPerSession // the pool never holds more, so never ask for more
+	// The pool never holds more than MaxSURBsPerSession, so never ask for
+	// more (streams needs room for its reserve: a tiny cap keeps its default).
+	reserve := scfg.Reserve
+	if reserve == 0 {
+		reserve = streams.DefaultReserve
+	}
+	if lim := r.cfg.MaxSURBsPerSession; lim >= 2*(reserve+1) {
+		scfg.MaxCredits = lim
+	}
 	sctx, cancel := context.WithCancel(ctx)
 	st, err := streams.New(scfg, streams.Deps{
 		Send:   func(ctx context.Context, msg []byte, _ int) error { return r.send(ctx, s, msg) },
