@@ -6,22 +6,9 @@ package faults
 import (
 	"os"
 	"testing"
+
+	"github.com/nym-go/nym/internal/localnet/localnettest"
 )
 
-// binDir is the temporary directory execConfig builds the binaries into,
-// removed by TestMain.
-var binDir string
-
-func tempDir() (string, error) {
-	dir, err := os.MkdirTemp("", "nym-faults-bin-")
-	binDir = dir
-	return dir, err
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
+// TestMain removes the binaries execConfig built (localnettest.BuildBinaries).
+func TestMain(m *testing.M) { os.Exit(localnettest.Main(m)) }

@@ -8,17 +8,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nym-go/nym/internal/clientapi"
 	"github.com/nym-go/nym/internal/dirclient"
 	"github.com/nym-go/nym/internal/localnet"
-	"github.com/nym-go/nym/internal/logtest"
+	"github.com/nym-go/nym/internal/localnet/localnettest"
 	"github.com/nym-go/nym/internal/nodehttp"
 )
 
@@ -53,48 +50,8 @@ type network struct {
 // it once ready. The network's logs are printed if the test fails.
 func startNet(t *testing.T, cfg localnet.Config) *network {
 	t.Helper()
-	log, logs := logtest.New()
-	stderr := &logtest.Buffer{}
-	ready := make(chan localnet.Info, 1)
-	n, err := localnet.New(cfg, localnet.Deps{Logger: log, Stderr: stderr, Ready: func(i localnet.Info) { ready <- i }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("localnet Run: %v", err)
-			}
-		case <-time.After(2 * localnet.ShutdownTimeout):
-			t.Error("localnet Run did not return within 10 s of its cancellation")
-		}
-		if t.Failed() {
-			t.Logf("launcher logs:\n%s\nchild output:\n%s", logs.String(), stderr.String())
-		}
-	})
-	select {
-	case info := <-ready:
-		t.Logf("network ready in %d ms (exec %v)", info.ReadyMillis, info.Exec)
-		return &network{Net: n, info: info}
-	case err := <-done:
-		done <- err
-		t.Fatalf("localnet Run before ready: %v", err)
-	case <-time.After(cfg.ReadyTimeout + 10*time.Second):
-		t.Fatal("the network was not ready in time")
-	}
-	return nil
-}
-
-// buildOnce builds nym-node and nym-client once per test binary.
-var buildOnce struct {
-	sync.Once
-	dir string
-	err error
+	r := localnettest.Start(t, cfg)
+	return &network{Net: r.Net, info: r.Info}
 }
 
 // execConfig returns faultConfig with Exec, the binaries built with go
@@ -105,25 +62,8 @@ func execConfig(t *testing.T) localnet.Config {
 	if testing.Short() {
 		t.Skip("SKIP: -short: this fault test kills nym-node processes (localnet --exec), which builds nym-node and nym-client and runs 8 nodes and 2 clients as processes")
 	}
-	buildOnce.Do(func() {
-		dir, err := tempDir()
-		if err != nil {
-			buildOnce.err = err
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/nym-node", "./cmd/nym-client")
-		cmd.Dir = filepath.Join("..", "..")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
-			return
-		}
-		buildOnce.dir = dir
-	})
-	if buildOnce.err != nil {
-		t.Fatal(buildOnce.err)
-	}
 	cfg := faultConfig()
-	cfg.Exec, cfg.BinDir = true, buildOnce.dir
+	cfg.Exec, cfg.BinDir = true, localnettest.BuildBinaries(t)
 	return cfg
 }
 

@@ -5,13 +5,12 @@ package netsuite
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/localnet"
+	"github.com/nym-go/nym/internal/localnet/localnettest"
 	"github.com/nym-go/nym/internal/logtest"
 )
 
@@ -53,57 +52,19 @@ type network struct {
 // it once ready.
 func startNet(t *testing.T, cfg localnet.Config) *network {
 	t.Helper()
-	log, logs := logtest.New()
-	ready := make(chan localnet.Info, 1)
-	stderr := &logtest.Buffer{}
-	n, err := localnet.New(cfg, localnet.Deps{Logger: log, Stderr: stderr, Ready: func(i localnet.Info) { ready <- i }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("localnet Run: %v", err)
-			}
-		case <-time.After(2 * localnet.ShutdownTimeout):
-			t.Error("localnet Run did not return within 10 s of its cancellation")
-		}
-		if t.Failed() {
-			t.Logf("launcher logs:\n%s\nchild output:\n%s", logs.String(), stderr.String())
-		}
-	})
-	select {
-	case info := <-ready:
-		t.Logf("network ready in %d ms (exec %v)", info.ReadyMillis, info.Exec)
-		return &network{info: info, stopClient: n.StopClient, startClient: n.StartClient, logs: logs}
-	case err := <-done:
-		done <- err
-		t.Fatalf("localnet Run before ready: %v", err)
-	case <-time.After(cfg.ReadyTimeout + 10*time.Second):
-		t.Fatal("the network was not ready in time")
-	}
-	return nil
+	r := localnettest.Start(t, cfg)
+	return &network{info: r.Info, stopClient: r.Net.StopClient, startClient: r.Net.StartClient, logs: r.Logs}
 }
 
-// buildBinaries builds nym-node and nym-client once into a temporary
-// directory and returns it; under -short it skips the test.
+// buildBinaries builds nym-node, nym-client and nym-socks5-client once
+// into a temporary directory and returns it; under -short it skips the
+// test.
 func buildBinaries(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("SKIP: -short: the --exec suite builds nym-node and nym-client with go build and runs 8 nodes and 2 clients as processes")
 	}
-	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/nym-node", "./cmd/nym-client", "./cmd/nym-socks5-client")
-	cmd.Dir = filepath.Join("..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return dir
+	return localnettest.BuildBinaries(t)
 }
 
 // TestInProcess runs the suite against the in-process local network.

@@ -4,19 +4,17 @@
 package socks5e2e
 
 import (
-	"context"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/nym-go/nym/internal/localnet"
+	"github.com/nym-go/nym/internal/localnet/localnettest"
 	"github.com/nym-go/nym/internal/logtest"
 )
 
@@ -63,60 +61,21 @@ type network struct {
 // it once ready.
 func startNet(t *testing.T, cfg localnet.Config) *network {
 	t.Helper()
-	log, logs := logtest.New()
-	ready := make(chan localnet.Info, 1)
-	stderr := &logtest.Buffer{}
-	n, err := localnet.New(cfg, localnet.Deps{Logger: log, Stderr: stderr, Ready: func(i localnet.Info) { ready <- i }})
-	if err != nil {
-		t.Fatal(err)
+	r := localnettest.Start(t, cfg)
+	if r.Info.SOCKS5 == nil {
+		t.Fatal("the network has no SOCKS5 proxy (localnet.json lacks socks5)")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("localnet Run: %v", err)
-			}
-		case <-time.After(2 * localnet.ShutdownTimeout):
-			t.Error("localnet Run did not return within 10 s of its cancellation")
-		}
-		if t.Failed() {
-			t.Logf("launcher logs:\n%s\nchild output:\n%s", logs.String(), stderr.String())
-		}
-	})
-	select {
-	case info := <-ready:
-		t.Logf("network ready in %d ms (exec %v)", info.ReadyMillis, info.Exec)
-		if info.SOCKS5 == nil {
-			t.Fatal("the network has no SOCKS5 proxy (localnet.json lacks socks5)")
-		}
-		return &network{info: info, proxy: info.SOCKS5.Addr(), stopNode: n.StopNode, logs: logs}
-	case err := <-done:
-		done <- err
-		t.Fatalf("localnet Run before ready: %v", err)
-	case <-time.After(cfg.ReadyTimeout + 10*time.Second):
-		t.Fatal("the network was not ready in time")
-	}
-	return nil
+	return &network{info: r.Info, proxy: r.Info.SOCKS5.Addr(), stopNode: r.Net.StopNode, logs: r.Logs}
 }
 
-// buildBinaries builds nym-node and nym-socks5-client once into a
+// buildBinaries builds the binaries localnet --exec runs once into a
 // temporary directory and returns it; under -short it skips the test.
 func buildBinaries(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("SKIP: -short: the --exec suite builds nym-node and nym-socks5-client with go build and runs 8 nodes and the proxy as processes")
 	}
-	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/nym-node", "./cmd/nym-socks5-client")
-	cmd.Dir = filepath.Join("..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return dir
+	return localnettest.BuildBinaries(t)
 }
 
 // pageBody is what the test server's "/" serves.
