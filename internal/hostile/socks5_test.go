@@ -5,93 +5,25 @@ package hostile_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nym-go/nym/internal/address"
-	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/leaktest"
-	"github.com/nym-go/nym/internal/socks5"
 	"github.com/nym-go/nym/internal/socks5client"
-	"github.com/nym-go/nym/internal/streams"
+	"github.com/nym-go/nym/internal/socks5client/socks5test"
 )
 
-// memExit is the proxy's Backend with the provider in this process: an
-// exit streams.Session that connects streams to real loopback targets.
-type memExit struct {
-	ctx  context.Context
-	recv chan client.Received
-	ids  atomic.Uint64
-	wg   sync.WaitGroup
-
-	mu   sync.Mutex
-	exit *streams.Session // created by the first message
-}
-
-func (m *memExit) Receive() <-chan client.Received { return m.recv }
-
-func (m *memExit) SendWithSURBs(_ context.Context, _ address.Address, msg []byte, n int) (client.MessageID, error) {
-	msg = bytes.Clone(msg)
-	m.mu.Lock()
-	if m.exit == nil {
-		id, err := streams.SessionIDOf(msg)
-		if err != nil {
-			m.mu.Unlock()
-			return 0, err
-		}
-		m.exit, err = streams.New(streams.Config{Role: streams.Exit, SessionID: id, MaxMessage: 1600},
-			streams.Deps{Send: m.reply, Accept: m.accept})
-		if err != nil {
-			m.mu.Unlock()
-			return 0, err
-		}
-		m.wg.Go(func() { m.exit.Run(m.ctx) })
-	}
-	exit := m.exit
-	m.mu.Unlock()
-	exit.AddCredits(n)
-	if err := exit.Handle(msg); err != nil && !errors.Is(err, streams.ErrSessionClosed) {
-		return 0, err
-	}
-	return client.MessageID(m.ids.Add(1)), nil
-}
-
-func (m *memExit) reply(ctx context.Context, msg []byte, _ int) error {
-	select {
-	case m.recv <- client.Received{Message: bytes.Clone(msg), IsReply: true}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (m *memExit) accept(st *streams.Stream, target string) {
-	m.wg.Go(func() {
-		var d net.Dialer
-		c, err := d.DialContext(m.ctx, "tcp", target)
-		if err != nil {
-			st.Refuse(err.Error())
-			return
-		}
-		st.Accept()
-		socks5.Relay(c, st)
-		st.Close()
-	})
-}
-
-// socksEnv is a SOCKS5 proxy on loopback over a memExit, an HTTP target,
+// socksEnv is a SOCKS5 proxy on loopback over a socks5test.Exit, an HTTP target,
 // and one well-behaved SOCKS client whose connection stays open.
 type socksEnv struct {
 	proxy  *socks5client.Proxy
@@ -109,7 +41,7 @@ func newSocksEnv(t *testing.T, cfg socks5client.ProxyConfig) *socksEnv {
 	}))
 	t.Cleanup(web.Close)
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &memExit{ctx: ctx, recv: make(chan client.Received, 64)}
+	m := socks5test.NewExit(ctx, socks5test.ExitConfig{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +63,7 @@ func newSocksEnv(t *testing.T, cfg socks5client.ProxyConfig) *socksEnv {
 		case <-time.After(10 * time.Second):
 			t.Error("proxy did not stop within 10 s")
 		}
-		m.wg.Wait()
+		m.Wait()
 	})
 	e := &socksEnv{proxy: p, addr: ln.Addr().String(), target: web.Listener.Addr().String()}
 	e.good, err = e.connect()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/socks5client/socks5test"
 	"github.com/nym-go/nym/internal/streams"
 )
 
@@ -156,7 +157,7 @@ func TestProxyExitGone(t *testing.T) {
 	if _, err := io.ReadFull(c, make([]byte, 50_000)); err != nil {
 		t.Fatal(err)
 	}
-	f.down.Store(true)
+	f.SetDown(true)
 	err, took := readErr(c)
 	if !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("read after the exit left: %v after %v, want a connection reset", err, took)
@@ -168,8 +169,8 @@ func TestProxyExitGone(t *testing.T) {
 		t.Errorf("session: %d exit failures, %d streams failed; want 1, 1", s.ExitUnreachable, s.StreamsExitFailed)
 	}
 
-	f.restart()
-	f.down.Store(false)
+	f.Restart()
+	f.SetDown(false)
 	c2, err := socksDial(ctx, proxy, target)
 	if err != nil {
 		t.Fatalf("dial after the exit came back: %v", err)
@@ -180,9 +181,9 @@ func TestProxyExitGone(t *testing.T) {
 	}
 }
 
-// failingExit is a fakeExit whose client core reports failed messages.
+// failingExit is a socks5test.Exit whose client core reports failed messages.
 type failingExit struct {
-	*fakeExit
+	*socks5test.Exit
 	failures chan client.Failure
 }
 
@@ -197,7 +198,7 @@ func TestProxyFailureFailsStreams(t *testing.T) {
 	target := holdServer(t, 10)
 	fe := &failingExit{failures: make(chan client.Failure, 4)}
 	p, proxy, f := startProxyBackend(t, ProxyConfig{Session: streams.Config{ExitTimeout: 10 * time.Minute}},
-		func(f *fakeExit) Backend { fe.fakeExit = f; return fe })
+		func(f *socks5test.Exit) Backend { fe.Exit = f; return fe })
 	ctx, cancel := context.WithTimeout(context.Background(), hang)
 	defer cancel()
 	c, err := socksDial(ctx, proxy, target)
@@ -215,11 +216,11 @@ func TestProxyFailureFailsStreams(t *testing.T) {
 		t.Fatalf("after failures of old or unknown messages: %d streams, %d exit failures", s.StreamsActive, s.ExitUnreachable)
 	}
 
-	f.down.Store(true)
-	before := f.ids.Load()
+	f.SetDown(true)
+	before := f.LastID()
 	c.Write([]byte("x")) // a message to the exit that will fail
-	eventually(t, "the write was not sent", func() bool { return f.ids.Load() > before })
-	fe.failures <- client.Failure{ID: client.MessageID(f.ids.Load()), Err: errors.New("not acknowledged after 10 tries")}
+	eventually(t, "the write was not sent", func() bool { return f.LastID() > before })
+	fe.failures <- client.Failure{ID: f.LastID(), Err: errors.New("not acknowledged after 10 tries")}
 	if err, took := readErr(c); !errors.Is(err, syscall.ECONNRESET) || took > 10*time.Second {
 		t.Errorf("read after the failure: %v after %v, want a connection reset at once", err, took)
 	}

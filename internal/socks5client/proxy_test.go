@@ -15,7 +15,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,101 +22,25 @@ import (
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/socks5"
-	"github.com/nym-go/nym/internal/streams"
+	"github.com/nym-go/nym/internal/socks5client/socks5test"
 )
 
-// fakeExit is a Backend whose provider is an exit streams.Session in the
-// same process: it dials real TCP targets and refuses "blocked.example".
-type fakeExit struct {
-	t    *testing.T
-	ctx  context.Context
-	recv chan client.Received
-
-	mu   sync.Mutex
-	exit *streams.Session
-	wg   sync.WaitGroup
-
-	ids  atomic.Uint64 // message ids handed out
-	down atomic.Bool   // the exit is gone: messages either way are lost
-}
-
-// restart makes the next message start a fresh exit session, as an exit
-// that restarted would (the old one runs on, unreachable, until ctx ends).
-func (f *fakeExit) restart() {
-	f.mu.Lock()
-	f.exit = nil
-	f.mu.Unlock()
-}
-
-func newFakeExit(ctx context.Context, t *testing.T) *fakeExit {
-	return &fakeExit{t: t, ctx: ctx, recv: make(chan client.Received, 64)}
-}
-
-func (f *fakeExit) Receive() <-chan client.Received { return f.recv }
-
-func (f *fakeExit) SendWithSURBs(ctx context.Context, _ address.Address, msg []byte, n int) (client.MessageID, error) {
-	msg = bytes.Clone(msg)
-	id, err := streams.SessionIDOf(msg)
-	if err != nil {
-		return 0, err
-	}
-	mid := client.MessageID(f.ids.Add(1))
-	if f.down.Load() {
-		return mid, nil
-	}
-	f.mu.Lock()
-	if f.exit == nil {
-		f.exit, err = streams.New(streams.Config{Role: streams.Exit, SessionID: id, MaxMessage: 1600},
-			streams.Deps{Send: f.reply, Accept: f.accept})
-		if err != nil {
-			f.mu.Unlock()
-			return 0, err
-		}
-		f.wg.Go(func() { f.exit.Run(f.ctx) })
-	}
-	exit := f.exit
-	f.mu.Unlock()
-	exit.AddCredits(n)
-	if err := exit.Handle(msg); err != nil && !errors.Is(err, streams.ErrSessionClosed) {
-		f.t.Errorf("exit: %v", err)
-	}
-	return mid, nil
-}
-
-func (f *fakeExit) reply(ctx context.Context, msg []byte, _ int) error {
-	if f.down.Load() {
-		return nil
-	}
-	select {
-	case f.recv <- client.Received{Message: bytes.Clone(msg), IsReply: true}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (f *fakeExit) accept(st *streams.Stream, target string) {
-	host, _, _ := net.SplitHostPort(target)
-	if host == "blocked.example" {
-		st.Refuse("blocked.example is not on the allow-list")
-		return
-	}
-	f.wg.Go(func() {
-		var d net.Dialer
-		c, err := d.DialContext(f.ctx, "tcp", target)
-		if err != nil {
-			st.Refuse(err.Error())
-			return
-		}
-		st.Accept()
-		socks5.Relay(c, st)
-		st.Close()
+// newFakeExit returns the Backend the tests run the proxy over: an exit
+// streams.Session in the same process that dials real TCP targets and
+// refuses "blocked.example"; an error of the exit fails the test.
+func newFakeExit(ctx context.Context, t *testing.T) *socks5test.Exit {
+	return socks5test.NewExit(ctx, socks5test.ExitConfig{
+		Refuse: func(target string) string {
+			if host, _, _ := net.SplitHostPort(target); host == "blocked.example" {
+				return "blocked.example is not on the allow-list"
+			}
+			return ""
+		},
+		HandleError: func(err error) { t.Errorf("exit: %v", err) },
 	})
 }
 
-func (f *fakeExit) wait() { f.wg.Wait() }
-
-// startProxy runs a Proxy over a fakeExit on 127.0.0.1:0.
+// startProxy runs a Proxy over newFakeExit on 127.0.0.1:0.
 func startProxy(t *testing.T, cfg ProxyConfig) (*Proxy, string) {
 	t.Helper()
 	p, addr, _ := startProxyBackend(t, cfg, nil)
@@ -125,8 +48,8 @@ func startProxy(t *testing.T, cfg ProxyConfig) (*Proxy, string) {
 }
 
 // startProxyBackend is startProxy with the backend wrapped by wrap (if
-// not nil); it also returns the fakeExit.
-func startProxyBackend(t *testing.T, cfg ProxyConfig, wrap func(*fakeExit) Backend) (*Proxy, string, *fakeExit) {
+// not nil); it also returns the exit.
+func startProxyBackend(t *testing.T, cfg ProxyConfig, wrap func(*socks5test.Exit) Backend) (*Proxy, string, *socks5test.Exit) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	f := newFakeExit(ctx, t)
@@ -150,7 +73,7 @@ func startProxyBackend(t *testing.T, cfg ProxyConfig, wrap func(*fakeExit) Backe
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
-		f.wait()
+		f.Wait()
 	})
 	return p, ln.Addr().String(), f
 }
