@@ -86,5 +86,7 @@
 // which keeps them (durably, once its ack timeout passes); once the queue
 // has room again the client reconnects, and the gateway delivers them again
 // (Client.Deferred counts them). Messages in the queue are
-// acknowledged to the gateway already: a crash of the client loses them.
+// acknowledged to the gateway already, and so are the fragments of messages
+// not yet complete: a crash or a stop of the client loses them (open work:
+// keep both across a stop, or acknowledge only what the application took).
 package client
