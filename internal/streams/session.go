@@ -60,6 +60,7 @@ type Stats struct {
 	Retransmits                     uint64 // frames sent again (exit)
 	Duplicates                      uint64 // ordered frames received twice
 	DroppedFrames                   uint64 // ordered frames beyond the reorder bound or for gone streams
+	DroppedResets                   uint64 // resets for the peer's unknown streams not queued: maxPending reached
 	StreamsOpened, StreamsRefused   uint64
 	StreamsReset, StreamsIdleClosed uint64
 	StreamsActive                   int
@@ -94,7 +95,7 @@ type Session struct {
 	mu      sync.Mutex
 	streams map[uint32]*Stream
 	gone    map[uint32]time.Time // recently removed ids (exit: late frames create nothing)
-	ctrl    []Frame              // unordered frames to send (resets, acks of gone streams, wants)
+	ctrl    []Frame              // unordered frames to send (resets, acks of gone streams, wants); peer-driven resets bounded by maxPending
 	changed chan struct{}        // closed and replaced on every change streams wait for
 	nextID  uint32               // client: last id used
 	running bool
@@ -448,14 +449,15 @@ func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
 			s.stats.DroppedFrames++
 			if s.cfg.Role == Client && f.Stream <= s.nextID {
 				// The exit resends to a stream this side has forgotten: stop it.
-				s.ctrl = append(s.ctrl, Frame{Kind: KindReset, Stream: f.Stream, Body: []byte("unknown stream")})
+				s.peerResetLocked(f.Stream, "unknown stream")
 			}
 			return nil
 		}
 		if len(s.streams) >= s.cfg.MaxStreams {
 			s.stats.DroppedFrames++
-			s.ctrl = append(s.ctrl, Frame{Kind: KindReset, Stream: f.Stream, Body: []byte("too many streams")})
-			s.gone[f.Stream] = now
+			if s.peerResetLocked(f.Stream, "too many streams") && len(s.gone) < s.maxPending() {
+				s.gone[f.Stream] = now
+			}
 			return nil
 		}
 		st = s.newStreamLocked(f.Stream, now)
@@ -610,4 +612,22 @@ func ackFrame(st *Stream) Frame {
 	}
 	body = append(body, sack[:n]...)
 	return Frame{Kind: KindAck, Stream: st.id, Seq: st.recvNext, Body: body}
+}
+
+// maxPending bounds what a peer can make this side hold for streams it does
+// not have: queued resets (until credits let them leave) and remembered
+// ids of refused streams.
+func (s *Session) maxPending() int { return 4*s.cfg.MaxStreams + 64 }
+
+// peerResetLocked queues a Reset for a stream id the peer used but this
+// side does not have, unless maxPending frames are queued already (a peer
+// that sends frames for new ids and no credits must not grow the queue);
+// it reports whether the Reset was queued. Call with mu held.
+func (s *Session) peerResetLocked(id uint32, reason string) bool {
+	if len(s.ctrl) >= s.maxPending() {
+		s.stats.DroppedResets++
+		return false
+	}
+	s.ctrl = append(s.ctrl, Frame{Kind: KindReset, Stream: id, Body: []byte(reason)})
+	return true
 }
