@@ -18,13 +18,8 @@ import (
 	"github.com/nym-go/nym/internal/base58"
 	"github.com/nym-go/nym/internal/cli"
 	"github.com/nym-go/nym/internal/clientapi"
-	"github.com/nym-go/nym/internal/logging"
 	"github.com/nym-go/nym/internal/nativeclient"
 )
-
-func homeFlag(fs *flag.FlagSet, p *string) {
-	fs.StringVar(p, "home", "", "root of the client files (default $NYM_HOME, or ~/.nym when unset)")
-}
 
 func cmdInit(ctx context.Context, args []string, s cli.Stdio) int {
 	fs := newFlags("init", "", "Creates a client under $NYM_HOME/clients/<id>/: keys/ (Ed25519 identity, X25519 encryption and\n"+
@@ -33,13 +28,8 @@ func cmdInit(ctx context.Context, args []string, s cli.Stdio) int {
 		"prints the client's address identity.encryption@gateway. An existing id is refused unless --force,\n"+
 		"which registers again and rewrites the config but keeps the existing keys.")
 	var o nativeclient.InitOptions
-	fs.StringVar(&o.ID, "id", "", "client id: the directory name under $NYM_HOME/clients/ (required)")
-	fs.StringVar(&o.Gateway, "gateway", "", "base58 identity key of the gateway to register with (default: one picked at random from the directory)")
-	fs.StringVar(&o.GatewayURL, "gateway-url", "", "ws:// URL of the gateway's client websocket, overriding the one in the directory")
-	fs.StringVar(&o.Directory, "directory", nativeclient.DefaultDirectory, "base URL of the directory the topology comes from")
+	nativeclient.InitFlags(fs, &o, "client id: the directory name under $NYM_HOME/clients/ (required)")
 	fs.IntVar(&o.APIPort, "port", nativeclient.DefaultAPIPort, "port of the local websocket API on 127.0.0.1; 0 picks a free port at each run")
-	fs.BoolVar(&o.Force, "force", false, "re-initialise an existing id (keys are kept, never replaced)")
-	homeFlag(fs, &o.Home)
 	if code, ok := cli.Parse(fs, args, 0, s); !ok {
 		return code
 	}
@@ -53,45 +43,21 @@ func cmdInit(ctx context.Context, args []string, s cli.Stdio) int {
 	return 0
 }
 
+// runCommand is "nym-client run".
+var runCommand = nativeclient.RunCommand{
+	Name: "nym-client run",
+	About: "Runs the client initialised with --id until SIGINT or SIGTERM, then stops within 5 s.\n" +
+		"It connects to its gateway, sends real and cover traffic, and serves the local websocket API\n" +
+		"applications use (docs/protocol/client-api.md). It prints its address and the API's URL.",
+	PortHelp:    "port of the local API on 127.0.0.1 (default: api.listen in the config, 1977 after init)",
+	MetricsHelp: "host:port to serve Prometheus metrics at /metrics, e.g. 127.0.0.1:9101 (default: api.metrics_listen in the config; empty = off)",
+	What:        "client",
+	Check:       nativeclient.CheckConfig,
+	Run:         nativeclient.Run,
+}
+
 func cmdRun(ctx context.Context, args []string, s cli.Stdio) int {
-	fs := newFlags("run", "", "Runs the client initialised with --id until SIGINT or SIGTERM, then stops within 5 s.\n"+
-		"It connects to its gateway, sends real and cover traffic, and serves the local websocket API\n"+
-		"applications use (docs/protocol/client-api.md). It prints its address and the API's URL.")
-	var o nativeclient.RunOptions
-	var check bool
-	var level, format string
-	fs.StringVar(&o.ID, "id", "", "client id (required)")
-	fs.IntVar(&o.Port, "port", 0, "port of the local API on 127.0.0.1 (default: api.listen in the config, 1977 after init)")
-	fs.StringVar(&o.Metrics, "metrics", "", "host:port to serve Prometheus metrics at /metrics, e.g. 127.0.0.1:9101 (default: api.metrics_listen in the config; empty = off)")
-	fs.BoolVar(&check, "check-config", false, "only validate the config strictly (unknown keys are errors) and the keys; exit 0 if valid, 1 if not")
-	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
-	fs.StringVar(&format, "log-format", logging.FormatText, "log format: text or json")
-	homeFlag(fs, &o.Home)
-	if code, ok := cli.Parse(fs, args, 0, s); !ok {
-		return code
-	}
-	if o.ID == "" {
-		return usageError(s, "run", "--id is required")
-	}
-	if o.Port < 0 || o.Port > 65535 {
-		return usageError(s, "run", fmt.Sprintf("--port %d is outside 0..65535", o.Port))
-	}
-	if check {
-		if err := nativeclient.CheckConfig(o); err != nil {
-			return failed(s, "run --check-config", err)
-		}
-		fmt.Fprintf(s.Out, "config and keys of client %q are valid\n", o.ID)
-		return 0
-	}
-	log, err := logging.New(s.Err, level, format)
-	if err != nil {
-		return usageError(s, "run", err.Error())
-	}
-	o.Stdout, o.Logger = s.Out, log
-	if err := nativeclient.Run(ctx, o); err != nil {
-		return failed(s, "run", err)
-	}
-	return 0
+	return runCommand.Main(ctx, args, s)
 }
 
 // apiFlags adds --host, --port and --max-message and returns the API URL
@@ -213,7 +179,7 @@ func cmdAddress(_ context.Context, args []string, s cli.Stdio) int {
 	fs := newFlags("address", "", "Prints the address of the client initialised with --id, read from its files (it need not run).")
 	var o nativeclient.AddressOptions
 	fs.StringVar(&o.ID, "id", "", "client id (required)")
-	homeFlag(fs, &o.Home)
+	nativeclient.HomeFlag(fs, &o.Home)
 	if code, ok := cli.Parse(fs, args, 0, s); !ok {
 		return code
 	}

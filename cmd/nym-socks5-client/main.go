@@ -15,7 +15,6 @@ import (
 	"fmt"
 
 	"github.com/nym-go/nym/internal/cli"
-	"github.com/nym-go/nym/internal/logging"
 	"github.com/nym-go/nym/internal/nativeclient"
 	"github.com/nym-go/nym/internal/socks5client"
 )
@@ -48,84 +47,64 @@ func failed(s cli.Stdio, name string, err error) int {
 	return cli.Failed(s, "nym-socks5-client "+name, err)
 }
 
-func homeFlag(fs *flag.FlagSet, p *string) {
-	fs.StringVar(p, "home", "", "root of the client files (default $NYM_HOME, or ~/.nym when unset)")
-}
-
 func cmdInit(ctx context.Context, args []string, s cli.Stdio) int {
 	fs := newFlags("init", "Creates a SOCKS5 client under $NYM_HOME/socks5-clients/<id>/: keys/ (as nym-client's), a\n"+
 		"registration with a gateway, the topology cache and config/config.toml, whose [socks5] section names\n"+
 		"the provider (the exit gateway's network requester address). An existing id is refused unless\n"+
 		"--force, which registers again and rewrites the config but keeps the keys.")
-	var o socks5client.InitOptions
-	fs.StringVar(&o.ID, "id", "", "client id: the directory name under $NYM_HOME/socks5-clients/ (required)")
-	fs.StringVar(&o.Provider, "provider", "", "address of the exit gateway's network requester, identity.encryption@gateway (required)")
-	fs.StringVar(&o.Gateway, "gateway", "", "base58 identity key of the gateway to register with (default: one picked at random from the directory)")
-	fs.StringVar(&o.GatewayURL, "gateway-url", "", "ws:// URL of the gateway's client websocket, overriding the one in the directory")
-	fs.StringVar(&o.Directory, "directory", nativeclient.DefaultDirectory, "base URL of the directory the topology comes from")
-	fs.IntVar(&o.Port, "port", socks5client.DefaultPort, "port of the SOCKS5 listener on 127.0.0.1; 0 picks a free port at each run")
-	fs.BoolVar(&o.Force, "force", false, "re-initialise an existing id (keys are kept, never replaced)")
-	homeFlag(fs, &o.Home)
+	var n nativeclient.InitOptions
+	var provider string
+	var port int
+	nativeclient.InitFlags(fs, &n, "client id: the directory name under $NYM_HOME/socks5-clients/ (required)")
+	fs.StringVar(&provider, "provider", "", "address of the exit gateway's network requester, identity.encryption@gateway (required)")
+	fs.IntVar(&port, "port", socks5client.DefaultPort, "port of the SOCKS5 listener on 127.0.0.1; 0 picks a free port at each run")
 	if code, ok := cli.Parse(fs, args, 0, s); !ok {
 		return code
 	}
 	switch {
-	case o.ID == "":
+	case n.ID == "":
 		return usageError(s, "init", "--id is required")
-	case o.Provider == "":
+	case provider == "":
 		return usageError(s, "init", "--provider is required")
-	case o.Port < 0 || o.Port > 65535:
-		return usageError(s, "init", fmt.Sprintf("--port %d is outside 0..65535", o.Port))
+	case port < 0 || port > 65535:
+		return usageError(s, "init", fmt.Sprintf("--port %d is outside 0..65535", port))
 	}
-	o.Stdout = s.Out
+	o := socks5client.InitOptions{
+		Home: n.Home, ID: n.ID, Provider: provider,
+		Gateway: n.Gateway, GatewayURL: n.GatewayURL, Directory: n.Directory,
+		Port: port, Force: n.Force, Stdout: s.Out,
+	}
 	if _, _, err := socks5client.Init(ctx, o); err != nil {
 		return failed(s, "init", err)
 	}
 	return 0
 }
 
+// runCommand is "nym-socks5-client run".
+var runCommand = nativeclient.RunCommand{
+	Name: "nym-socks5-client run",
+	About: "Runs the SOCKS5 client initialised with --id until SIGINT or SIGTERM, then stops within 5 s.\n" +
+		"It serves SOCKS5 (RFC 1928: no authentication, CONNECT to IPv4, IPv6 and domain names) on\n" +
+		"127.0.0.1 and carries each connection through the mixnet to the provider, for example\n" +
+		"curl --socks5-hostname 127.0.0.1:1080 http://example.com/. A host the exit refuses gets SOCKS\n" +
+		"reply 0x02, no answer in time 0x04. When the exit answers nothing (not even pings) for\n" +
+		"[socks5] exit_timeout (30 s), or a message to it fails after all its tries, every connection is\n" +
+		"reset; new connections work once the exit is back. Silent SOCKS clients are cut after\n" +
+		"handshake_timeout (10 s); connections over max_connections (256) are reset at once.",
+	PortHelp:    "port of the SOCKS5 listener on 127.0.0.1 (default: api.listen in the config, 1080 after init)",
+	MetricsHelp: "host:port to serve Prometheus metrics at /metrics (default: api.metrics_listen in the config; none if empty)",
+	What:        "SOCKS5 client",
+	Check:       func(o nativeclient.RunOptions) error { return socks5client.CheckConfig(runOptions(o)) },
+	Run: func(ctx context.Context, o nativeclient.RunOptions) error {
+		return socks5client.Run(ctx, runOptions(o))
+	},
+}
+
+// runOptions returns the SOCKS5 client's options for the ones the run flags set.
+func runOptions(o nativeclient.RunOptions) socks5client.RunOptions {
+	return socks5client.RunOptions{Home: o.Home, ID: o.ID, Port: o.Port, Metrics: o.Metrics, Stdout: o.Stdout, Logger: o.Logger}
+}
+
 func cmdRun(ctx context.Context, args []string, s cli.Stdio) int {
-	fs := newFlags("run", "Runs the SOCKS5 client initialised with --id until SIGINT or SIGTERM, then stops within 5 s.\n"+
-		"It serves SOCKS5 (RFC 1928: no authentication, CONNECT to IPv4, IPv6 and domain names) on\n"+
-		"127.0.0.1 and carries each connection through the mixnet to the provider, for example\n"+
-		"curl --socks5-hostname 127.0.0.1:1080 http://example.com/. A host the exit refuses gets SOCKS\n"+
-		"reply 0x02, no answer in time 0x04. When the exit answers nothing (not even pings) for\n"+
-		"[socks5] exit_timeout (30 s), or a message to it fails after all its tries, every connection is\n"+
-		"reset; new connections work once the exit is back. Silent SOCKS clients are cut after\n"+
-		"handshake_timeout (10 s); connections over max_connections (256) are reset at once.")
-	var o socks5client.RunOptions
-	var check bool
-	var level, format string
-	fs.StringVar(&o.ID, "id", "", "client id (required)")
-	fs.IntVar(&o.Port, "port", 0, "port of the SOCKS5 listener on 127.0.0.1 (default: api.listen in the config, 1080 after init)")
-	fs.StringVar(&o.Metrics, "metrics", "", "host:port to serve Prometheus metrics at /metrics (default: api.metrics_listen in the config; none if empty)")
-	fs.BoolVar(&check, "check-config", false, "only validate the config strictly (unknown keys are errors) and the keys; exit 0 if valid, 1 if not")
-	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
-	fs.StringVar(&format, "log-format", logging.FormatText, "log format: text or json")
-	homeFlag(fs, &o.Home)
-	if code, ok := cli.Parse(fs, args, 0, s); !ok {
-		return code
-	}
-	if o.ID == "" {
-		return usageError(s, "run", "--id is required")
-	}
-	if o.Port < 0 || o.Port > 65535 {
-		return usageError(s, "run", fmt.Sprintf("--port %d is outside 0..65535", o.Port))
-	}
-	if check {
-		if err := socks5client.CheckConfig(o); err != nil {
-			return failed(s, "run --check-config", err)
-		}
-		fmt.Fprintf(s.Out, "config and keys of SOCKS5 client %q are valid\n", o.ID)
-		return 0
-	}
-	log, err := logging.New(s.Err, level, format)
-	if err != nil {
-		return usageError(s, "run", err.Error())
-	}
-	o.Stdout, o.Logger = s.Out, log
-	if err := socks5client.Run(ctx, o); err != nil {
-		return failed(s, "run", err)
-	}
-	return 0
+	return runCommand.Main(ctx, args, s)
 }
