@@ -105,15 +105,8 @@ func Run(ctx context.Context, opts RunOptions) error {
 		return err
 	}
 	log := opts.Logger.With("client", cfg.ID)
-	if len(unknown) > 0 {
-		log.Warn("config has unknown keys; they are ignored (run with --check-config to see them as errors)",
-			"keys", strings.Join(unknown, ", "))
-	}
-	listen := cfg.API.Listen
-	if opts.Port != 0 {
-		host, _, _ := net.SplitHostPort(listen) // checked by Validate
-		listen = net.JoinHostPort(host, strconv.Itoa(opts.Port))
-	}
+	WarnUnknownKeys(log, unknown)
+	listen := ListenWithPort(cfg.API.Listen, opts.Port)
 
 	c, err := NewCore(ctx, CoreOptions{Dir: dir, Config: cfg, Clock: opts.Clock, Logger: log})
 	if err != nil {
@@ -131,16 +124,12 @@ func Run(ctx context.Context, opts RunOptions) error {
 		return err
 	}
 	addrs := Addrs{API: ln.Addr(), Address: core.Address().String()}
-	metricsAddr := cfg.API.MetricsListen
-	if opts.Metrics != "" {
-		metricsAddr = opts.Metrics
+	mln, err := ListenMetrics(cfg.API.MetricsListen, opts.Metrics)
+	if err != nil {
+		ln.Close()
+		return err
 	}
-	var mln net.Listener
-	if metricsAddr != "" {
-		if mln, err = net.Listen("tcp", metricsAddr); err != nil {
-			ln.Close()
-			return fmt.Errorf("metrics listener: %w", err)
-		}
+	if mln != nil {
 		addrs.Metrics = mln.Addr()
 	}
 	fmt.Fprintf(out(opts.Stdout), "nym-client %q\n  address:   %s\n  local API: %s\n  gateway:   %s\n  directory: %s\n",
@@ -162,6 +151,43 @@ func Run(ctx context.Context, opts RunOptions) error {
 	err = g.Wait(ShutdownTimeout)
 	log.Info("nym-client stopped", "error", err)
 	return err
+}
+
+// WarnUnknownKeys logs a warning naming the config's unknown keys, if any:
+// Run ignores them, and --check-config reports them as errors.
+func WarnUnknownKeys(log *slog.Logger, unknown []string) {
+	if len(unknown) > 0 {
+		log.Warn("config has unknown keys; they are ignored (run with --check-config to see them as errors)",
+			"keys", strings.Join(unknown, ", "))
+	}
+}
+
+// ListenWithPort returns the host:port listen (already validated) with its
+// port replaced by port, or listen itself when port is 0.
+func ListenWithPort(listen string, port int) string {
+	if port == 0 {
+		return listen
+	}
+	host, _, _ := net.SplitHostPort(listen)
+	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// ListenMetrics opens the TCP listener /metrics is served on: at override
+// when it is set, else at configured (the config's api.metrics_listen). It
+// returns nil and no error when both are empty: metrics are off.
+func ListenMetrics(configured, override string) (net.Listener, error) {
+	addr := configured
+	if override != "" {
+		addr = override
+	}
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listener: %w", err)
+	}
+	return ln, nil
 }
 
 // group is the task group Run and its parts start their tasks in (the

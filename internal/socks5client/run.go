@@ -12,8 +12,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nym-go/nym/internal/address"
@@ -197,19 +195,12 @@ func Run(ctx context.Context, opts RunOptions) error {
 		return err
 	}
 	log := opts.Logger.With("socks5-client", cfg.Client.ID)
-	if len(unknown) > 0 {
-		log.Warn("config has unknown keys; they are ignored (run with --check-config to see them as errors)",
-			"keys", strings.Join(unknown, ", "))
-	}
+	nativeclient.WarnUnknownKeys(log, unknown)
 	provider, err := address.Parse(cfg.Socks5.Provider)
 	if err != nil {
 		return err
 	}
-	listen := cfg.Client.API.Listen
-	if opts.Port != 0 {
-		host, _, _ := net.SplitHostPort(listen) // checked by Validate
-		listen = net.JoinHostPort(host, strconv.Itoa(opts.Port))
-	}
+	listen := nativeclient.ListenWithPort(cfg.Client.API.Listen, opts.Port)
 	core, err := nativeclient.NewCore(ctx, nativeclient.CoreOptions{
 		Dir: dir, Config: &cfg.Client, Clock: opts.Clock, Logger: log,
 		Adjust: func(c *client.Config) { c.ReplyKeyLimit = cfg.Socks5.ReplyKeyLimit },
@@ -246,16 +237,12 @@ func Run(ctx context.Context, opts RunOptions) error {
 		return err
 	}
 	addrs := Addrs{SOCKS: ln.Addr(), Address: core.Client.Address().String(), Provider: cfg.Socks5.Provider}
-	metricsAddr := cfg.Client.API.MetricsListen
-	if opts.Metrics != "" {
-		metricsAddr = opts.Metrics
+	mln, err := nativeclient.ListenMetrics(cfg.Client.API.MetricsListen, opts.Metrics)
+	if err != nil {
+		ln.Close()
+		return err
 	}
-	var mln net.Listener
-	if metricsAddr != "" {
-		if mln, err = net.Listen("tcp", metricsAddr); err != nil {
-			ln.Close()
-			return fmt.Errorf("metrics listener: %w", err)
-		}
+	if mln != nil {
 		addrs.Metrics = mln.Addr()
 	}
 	if opts.Stdout != nil {
