@@ -7,10 +7,8 @@ import (
 	"context"
 	"crypto/rand"
 	"net"
-	"net/netip"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/sphinx"
@@ -48,38 +46,7 @@ func TestRunDialer(t *testing.T) {
 	next, forwarded := frameSink(t)
 
 	nextKey, _ := sphinx.GenerateKey(rand.Reader)
-	addrOf := func(s string) sphinx.NodeAddress {
-		a, err := sphinx.NodeAddressFromAddrPort(netip.MustParseAddrPort(s))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	route := []sphinx.Hop{
-		{Address: addrOf(n.MixnetAnnounce), PublicKey: n.Keys.Sphinx.Public()},
-		{Address: addrOf(next.Addr().String()), PublicKey: nextKey.Public()},
-	}
-	pkt, err := sphinx.NewPacket(rand.Reader, route, sphinx.Destination{1}, sphinx.Identifier{}, sphinx.Regular, []byte("hello"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("tcp", n.MixnetListen.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	w := wire.NewWriter(c)
-	if err := w.WriteFrame(sphinx.Regular, pkt); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-forwarded:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the packet was not forwarded")
-	}
+	forwardOne(t, n, next.Addr().String(), nextKey.Public(), forwarded)
 	if got := d.dialled(); len(got) != 1 || got[0] != next.Addr().String() {
 		t.Fatalf("the dialer was asked for %v, want [%s]", got, next.Addr())
 	}

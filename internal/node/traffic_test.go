@@ -63,39 +63,7 @@ func TestTrafficIsCounted(t *testing.T) {
 	}
 	n := startNode(t, RunOptions{Home: root, ID: "mix1"})
 	keys, addrs := n.Keys, n.Addrs
-
-	addrOf := func(s string) sphinx.NodeAddress {
-		a, err := sphinx.NodeAddressFromAddrPort(netip.MustParseAddrPort(s))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	route := []sphinx.Hop{
-		{Address: addrOf(addrs.MixnetAnnounce), PublicKey: keys.Sphinx.Public()},
-		{Address: addrOf(next.Addr().String()), PublicKey: nextKey.Public()},
-	}
-	pkt, err := sphinx.NewPacket(rand.Reader, route, sphinx.Destination{1}, sphinx.Identifier{}, sphinx.Regular, []byte("hello"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("tcp", addrs.MixnetListen.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	w := wire.NewWriter(c)
-	if err := w.WriteFrame(sphinx.Regular, pkt); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-forwarded:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the packet was not forwarded")
-	}
+	forwardOne(t, n, next.Addr().String(), nextKey.Public(), forwarded)
 
 	hop := next.Addr().String()
 	timeout := time.After(10 * time.Second)
@@ -134,5 +102,44 @@ func TestTrafficIsCounted(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 	if err := n.Stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// forwardOne sends one packet into the running node n, routed on to the
+// next hop at addr (with Sphinx key nextKey), and waits until forwarded
+// yields it.
+func forwardOne(t *testing.T, n *runningNode, addr string, nextKey sphinx.PublicKey, forwarded <-chan wire.Frame) {
+	t.Helper()
+	addrOf := func(s string) sphinx.NodeAddress {
+		a, err := sphinx.NodeAddressFromAddrPort(netip.MustParseAddrPort(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	route := []sphinx.Hop{
+		{Address: addrOf(n.MixnetAnnounce), PublicKey: n.Keys.Sphinx.Public()},
+		{Address: addrOf(addr), PublicKey: nextKey},
+	}
+	pkt, err := sphinx.NewPacket(rand.Reader, route, sphinx.Destination{1}, sphinx.Identifier{}, sphinx.Regular, []byte("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", n.MixnetListen.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := wire.NewWriter(c)
+	if err := w.WriteFrame(sphinx.Regular, pkt); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-forwarded:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the packet was not forwarded")
 	}
 }
