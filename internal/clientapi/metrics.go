@@ -26,6 +26,7 @@ var counters = []counter{
 	newCounter("nym_client_api_received_total", "Received messages handed to applications.", func(s Stats) uint64 { return s.Received }),
 	newCounter("nym_client_api_failures_total", "Sent messages reported failed by the client.", func(s Stats) uint64 { return s.Failures }),
 	newCounter("nym_client_api_failures_logged_total", "Failures with no application connected to report them to.", func(s Stats) uint64 { return s.FailuresLogged }),
+	newCounter("nym_client_api_encode_failures_total", "JSON responses that failed to encode and were sent in binary form.", func(s Stats) uint64 { return s.EncodeFailures }),
 }
 
 // Collector returns a Prometheus collector of the server's Stats.

@@ -267,8 +267,8 @@ func encodeErrorBinary(e *ServerError) []byte {
 	return append(b, e.Message...)
 }
 
-func encodeErrorJSON(e *ServerError) []byte {
-	return mustJSON(struct {
+func encodeErrorJSON(e *ServerError) ([]byte, error) {
+	return encodeJSON(struct {
 		Type    string `json:"type"`
 		Message string `json:"message"`
 	}{typeError, e.Message})
@@ -287,9 +287,9 @@ func encodeReceivedBinary(msg, surb []byte) []byte {
 
 // encodeReceivedJSON returns the text form of a received message, or
 // ok false if msg is not valid UTF-8 (then only the binary form carries it).
-func encodeReceivedJSON(msg, surb []byte) ([]byte, bool) {
+func encodeReceivedJSON(msg, surb []byte) (text []byte, ok bool, err error) {
 	if !utf8.Valid(msg) {
-		return nil, false
+		return nil, false, nil
 	}
 	r := struct {
 		Type      string `json:"type"`
@@ -299,28 +299,37 @@ func encodeReceivedJSON(msg, surb []byte) ([]byte, bool) {
 	if surb != nil {
 		r.ReplySurb = base58.Encode(surb)
 	}
-	return mustJSON(r), true
+	b, err := encodeJSON(r)
+	if err != nil {
+		return nil, false, err
+	}
+	return b, true, nil
 }
 
 func encodeSelfAddressBinary(a address.Address) []byte {
 	return appendAddress([]byte{TagSelfAddrRes}, a)
 }
 
-func encodeSelfAddressJSON(a address.Address) []byte {
-	return mustJSON(struct {
+func encodeSelfAddressJSON(a address.Address) ([]byte, error) {
+	return encodeJSON(struct {
 		Type    string `json:"type"`
 		Address string `json:"address"`
 	}{typeSelfAddress, a.String()})
 }
 
-// mustJSON marshals values whose types cannot fail to marshal (structs of
-// strings), so an error is a programming mistake.
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
+// marshalJSON is json.Marshal; internal tests replace it to make the JSON
+// encoders fail.
+var marshalJSON = json.Marshal
+
+// encodeJSON marshals a JSON response. The encoders give it structs of
+// strings, which json.Marshal does not refuse; an error anyway is returned
+// (the server then answers in binary form and counts it), never a panic.
+func encodeJSON(v any) ([]byte, error) {
+	b, err := marshalJSON(v)
 	if err != nil {
-		panic(fmt.Sprintf("clientapi: marshal %T: %v", v, err))
+		return nil, fmt.Errorf("clientapi: encode %T: %w", v, err)
 	}
-	return b
+	return b, nil
 }
 
 // response is a decoded server response (used by Conn).

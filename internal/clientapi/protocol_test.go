@@ -168,6 +168,14 @@ func TestJSONRequests(t *testing.T) {
 func TestResponsesRoundTrip(t *testing.T) {
 	surb := testSURB(t)
 	self := testAddress(5)
+	jsonErr, err := encodeErrorJSON(&ServerError{Code: CodeTooShortRequest, Message: "short"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonSelf, err := encodeSelfAddressJSON(self)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		b    []byte
@@ -176,14 +184,14 @@ func TestResponsesRoundTrip(t *testing.T) {
 	}{
 		{"binary error", encodeErrorBinary(&ServerError{Code: CodeTooShortRequest, Message: "short"}), false,
 			response{kind: TagError, err: &ServerError{Code: CodeTooShortRequest, Message: "short"}}},
-		{"json error", encodeErrorJSON(&ServerError{Code: CodeTooShortRequest, Message: "short"}), true,
+		{"json error", jsonErr, true,
 			response{kind: TagError, err: &ServerError{Code: CodeOther, Message: "short"}}},
 		{"binary received", encodeReceivedBinary([]byte{0xff, 0}, surb), false,
 			response{kind: TagReceived, message: []byte{0xff, 0}, surb: surb}},
 		{"binary received no surb", encodeReceivedBinary([]byte("m"), nil), false,
 			response{kind: TagReceived, message: []byte("m")}},
 		{"binary selfAddress", encodeSelfAddressBinary(self), false, response{kind: TagSelfAddrRes, address: self.String()}},
-		{"json selfAddress", encodeSelfAddressJSON(self), true, response{kind: TagSelfAddrRes, address: self.String()}},
+		{"json selfAddress", jsonSelf, true, response{kind: TagSelfAddrRes, address: self.String()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got response
@@ -203,9 +211,9 @@ func TestResponsesRoundTrip(t *testing.T) {
 			}
 		})
 	}
-	text, ok := encodeReceivedJSON([]byte("héllo"), surb)
-	if !ok {
-		t.Fatal("valid UTF-8 refused")
+	text, ok, err := encodeReceivedJSON([]byte("héllo"), surb)
+	if !ok || err != nil {
+		t.Fatalf("valid UTF-8 refused: %v", err)
 	}
 	r, err := decodeJSONResponse(text)
 	if err != nil || string(r.message) != "héllo" || !bytes.Equal(r.surb, surb) {
@@ -214,10 +222,10 @@ func TestResponsesRoundTrip(t *testing.T) {
 	if !strings.Contains(string(text), `"replySurb":"`+base58.Encode(surb)+`"`) {
 		t.Fatalf("json received lacks the base58 SURB: %s", text)
 	}
-	if _, ok := encodeReceivedJSON([]byte{0xff}, nil); ok {
-		t.Fatal("invalid UTF-8 encoded as JSON")
+	if _, ok, err := encodeReceivedJSON([]byte{0xff}, nil); ok || err != nil {
+		t.Fatalf("invalid UTF-8 encoded as JSON (ok %v, err %v)", ok, err)
 	}
-	if b, _ := encodeReceivedJSON([]byte("x"), nil); strings.Contains(string(b), "replySurb") {
+	if b, _, _ := encodeReceivedJSON([]byte("x"), nil); strings.Contains(string(b), "replySurb") {
 		t.Fatalf("replySurb present without a SURB: %s", b)
 	}
 }
@@ -281,4 +289,20 @@ func FuzzDecodeBinaryResponse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = decodeBinaryResponse(b)
 	})
+}
+
+func TestEncodeJSONErrorsDoNotPanic(t *testing.T) {
+	if _, err := encodeJSON(make(chan int)); err == nil || !strings.Contains(err.Error(), "chan int") {
+		t.Fatalf("encodeJSON of a channel: %v, want an error naming the type", err)
+	}
+	FailJSONEncoding(t)
+	if b, err := encodeErrorJSON(&ServerError{Code: CodeOther, Message: "m"}); err == nil || b != nil {
+		t.Fatalf("encodeErrorJSON: %q %v, want an error", b, err)
+	}
+	if b, err := encodeSelfAddressJSON(testAddress(1)); err == nil || b != nil {
+		t.Fatalf("encodeSelfAddressJSON: %q %v, want an error", b, err)
+	}
+	if b, ok, err := encodeReceivedJSON([]byte("m"), nil); err == nil || ok || b != nil {
+		t.Fatalf("encodeReceivedJSON: %q %v %v, want an error and ok false", b, ok, err)
+	}
 }

@@ -155,6 +155,7 @@ type Stats struct {
 	Received       uint64 // messages read from Backend.Receive
 	Failures       uint64 // failures read from Backend.Failures
 	FailuresLogged uint64 // failures with no open connection to report them to
+	EncodeFailures uint64 // JSON responses that failed to encode and went out in binary form instead
 }
 
 // Server is the local websocket API of a client. Create it with New and
@@ -188,7 +189,7 @@ type Server struct {
 	handlers sync.WaitGroup // connection handlers (tracked under mu)
 	slots    int            // guarded by mu: handlers admitted and not yet returned
 
-	refused, slowDrops, writeFailures, badRequests, received, failures, failuresLogged atomic.Uint64
+	refused, slowDrops, writeFailures, badRequests, received, failures, failuresLogged, encodeFailures atomic.Uint64
 }
 
 // New checks cfg and deps and returns a Server.
@@ -236,6 +237,7 @@ func (s *Server) Stats() Stats {
 	return Stats{
 		Conns: n, Refused: s.refused.Load(), SlowDrops: s.slowDrops.Load(), WriteFailures: s.writeFailures.Load(), BadRequests: s.badRequests.Load(),
 		Received: s.received.Load(), Failures: s.failures.Load(), FailuresLogged: s.failuresLogged.Load(),
+		EncodeFailures: s.encodeFailures.Load(),
 	}
 }
 
@@ -459,7 +461,10 @@ func (s *Server) fanout(m *client.Received) bool {
 	for _, c := range s.receivers() {
 		if !c.binary.Load() && textOK {
 			if text == nil {
-				text, textOK = encodeReceivedJSON(m.Message, surb)
+				var err error
+				if text, textOK, err = encodeReceivedJSON(m.Message, surb); err != nil {
+					s.encodeFailed(err)
+				}
 			}
 			if textOK {
 				delivered = c.enqueue(frameText, text) || delivered
@@ -472,6 +477,13 @@ func (s *Server) fanout(m *client.Received) bool {
 		delivered = c.enqueue(frameBinary, bin) || delivered
 	}
 	return delivered
+}
+
+// encodeFailed counts and logs a JSON response that could not be encoded;
+// the caller sends the binary form instead.
+func (s *Server) encodeFailed(err error) {
+	s.encodeFailures.Add(1)
+	s.log.Error("JSON response not encodable; sending the binary form", "error", err)
 }
 
 // receivers returns the open connections that take received messages and

@@ -198,12 +198,17 @@ func (c *conn) tooSlow(queue string) {
 	c.kill(statusTooSlow, "write queue full: reading too slowly")
 }
 
-// sendError queues e in binary or JSON form and reports whether it did.
+// sendError queues e in binary or JSON form (binary if the JSON form
+// fails to encode) and reports whether it did.
 func (c *conn) sendError(e *ServerError, binaryForm bool) bool {
-	if binaryForm {
-		return c.enqueue(frameBinary, encodeErrorBinary(e))
+	if !binaryForm {
+		b, err := encodeErrorJSON(e)
+		if err == nil {
+			return c.enqueue(frameText, b)
+		}
+		c.s.encodeFailed(err)
 	}
-	return c.enqueue(frameText, encodeErrorJSON(e))
+	return c.enqueue(frameBinary, encodeErrorBinary(e))
 }
 
 // writeLoop writes queued frames until the connection is killed, then
@@ -279,11 +284,15 @@ func (c *conn) handle(data []byte, isBinary bool) {
 	s := c.s
 	switch req.kind {
 	case TagSelfAddress:
-		if isBinary {
-			c.enqueue(frameBinary, encodeSelfAddressBinary(s.self))
-		} else {
-			c.enqueue(frameText, encodeSelfAddressJSON(s.self))
+		if !isBinary {
+			b, err := encodeSelfAddressJSON(s.self)
+			if err == nil {
+				c.enqueue(frameText, b)
+				return
+			}
+			s.encodeFailed(err)
 		}
+		c.enqueue(frameBinary, encodeSelfAddressBinary(s.self))
 	case TagSend:
 		if len(req.message) > s.cfg.MaxMessage {
 			c.sendError(&ServerError{Code: CodeOther, Message: fmt.Sprintf("message of %d bytes exceeds the limit of %d", len(req.message), s.cfg.MaxMessage)}, isBinary)

@@ -133,7 +133,10 @@ func (g *Gateway) register(ctx context.Context, conn *websocket.Conn, t *gwproto
 	if err := t.VerifyRegisterClient(fin.Signature); err != nil {
 		return nil, refuse(gwproto.CodeAuthFailed, "client signature does not verify")
 	}
-	shared := t.SharedKey(dh)
+	shared, err := t.SharedKey(dh)
+	if err != nil {
+		return nil, refuse(gwproto.CodeInternal, "%v", err)
+	}
 	if err := g.deps.Keys.PutKey(ctx, storage.ClientID(t.Client), shared); err != nil {
 		return nil, refuse(gwproto.CodeInternal, "key store: %v", err)
 	}

@@ -57,7 +57,10 @@ type session struct {
 }
 
 func (g *Gateway) newSession(conn *websocket.Conn, t *gwproto.Transcript, shared []byte) (*session, error) {
-	c2g, g2c := t.SessionKeys(shared)
+	c2g, g2c, err := t.SessionKeys(shared)
+	if err != nil {
+		return nil, err
+	}
 	open, err := gwproto.NewOpener(c2g)
 	if err != nil {
 		return nil, err

@@ -175,7 +175,11 @@ func dial(ctx context.Context, url string) (*websocket.Conn, error) {
 }
 
 func start(conn *websocket.Conn, t *gwproto.Transcript, shared []byte, registered bool, o Options) (*Client, error) {
-	c2g, g2c := t.SessionKeys(shared)
+	c2g, g2c, err := t.SessionKeys(shared)
+	if err != nil {
+		conn.CloseNow()
+		return nil, err
+	}
 	seal, err := gwproto.NewSealer(c2g)
 	if err != nil {
 		conn.CloseNow()

@@ -118,7 +118,10 @@ func register(ctx context.Context, c *websocket.Conn, id ed25519.PrivateKey, gat
 	if err != nil {
 		return nil, nil, err
 	}
-	shared := t.SharedKey(dh)
+	shared, err := t.SharedKey(dh)
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := writeJSON(ctx, c, &gwproto.Message{Type: gwproto.TypeRegisterFinish, Signature: t.SignRegisterClient(id)}); err != nil {
 		return nil, nil, err
 	}

@@ -47,7 +47,25 @@ func handshake(t *testing.T) (client, gateway *gwproto.Transcript, cShared, gSha
 		t.Fatal(err)
 	}
 	c, g := tr, tr
-	return &c, &g, c.SharedKey(cDH), g.SharedKey(gDH), cID, gID
+	cShared, err = c.SharedKey(cDH)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gShared, err = g.SharedKey(gDH)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &c, &g, cShared, gShared, cID, gID
+}
+
+// sessionKeys is SessionKeys, failing t on an error.
+func sessionKeys(t *testing.T, tr *gwproto.Transcript, shared []byte) (c2g, g2c []byte) {
+	t.Helper()
+	c2g, g2c, err := tr.SessionKeys(shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c2g, g2c
 }
 
 func TestHandshakeIsSymmetric(t *testing.T) {
@@ -71,15 +89,15 @@ func TestHandshakeIsSymmetric(t *testing.T) {
 	if bytes.Equal(c.AuthProof(cShared), c.ReadyProof(cShared)) {
 		t.Fatal("authenticate and ready proofs are equal")
 	}
-	c2g, g2c := c.SessionKeys(cShared)
-	gc2g, gg2c := g.SessionKeys(gShared)
+	c2g, g2c := sessionKeys(t, c, cShared)
+	gc2g, gg2c := sessionKeys(t, g, gShared)
 	if !bytes.Equal(c2g, gc2g) || !bytes.Equal(g2c, gg2c) || bytes.Equal(c2g, g2c) {
 		t.Fatal("session keys differ between the sides or between the directions")
 	}
 	// New nonces give new session keys and proofs.
 	c3 := *c
 	c3.ClientNonce[0] ^= 1
-	if k, _ := c3.SessionKeys(cShared); bytes.Equal(k, c2g) {
+	if k, _ := sessionKeys(t, &c3, cShared); bytes.Equal(k, c2g) {
 		t.Fatal("session keys do not depend on the nonces")
 	}
 	if err := gwproto.CheckProof(c3.AuthProof(cShared), g.AuthProof(gShared)); !errors.Is(err, gwproto.ErrAuth) {

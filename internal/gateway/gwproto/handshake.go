@@ -97,15 +97,16 @@ func (t *Transcript) VerifyRegisterClient(sig []byte) error {
 
 // SharedKey derives the long-term shared key of a registration from the
 // X25519 secret: HKDF-SHA256(ikm = dh, salt = GatewayNonce ‖ ClientNonce,
-// info = label ‖ Client ‖ Gateway), 32 bytes.
-func (t *Transcript) SharedKey(dh []byte) []byte {
+// info = label ‖ Client ‖ Gateway), 32 bytes. An error (HKDF refuses only
+// lengths above 255*32 bytes, so none is expected) fails the handshake.
+func (t *Transcript) SharedKey(dh []byte) ([]byte, error) {
 	salt := append(t.GatewayNonce[:], t.ClientNonce[:]...)
 	info := labelSharedKey + string(t.Client[:]) + string(t.Gateway[:])
 	k, err := hkdf.Key(sha256.New, dh, salt, info, SharedKeySize)
-	if err != nil { // only for lengths above 255*32
-		panic("gwproto: hkdf: " + err.Error())
+	if err != nil {
+		return nil, fmt.Errorf("gwproto: shared key: %w", err)
 	}
-	return k
+	return k, nil
 }
 
 // AuthProof is the client's proof of the shared key:
@@ -135,15 +136,16 @@ func (t *Transcript) mac(key []byte, label string) []byte {
 // info = label ‖ Client ‖ Gateway), 64 bytes; the first 32 encrypt client →
 // gateway frames, the last 32 gateway → client frames. Fresh nonces make
 // every session's keys new, so frame nonces (counters from zero) never
-// repeat under one key.
-func (t *Transcript) SessionKeys(shared []byte) (clientToGateway, gatewayToClient []byte) {
+// repeat under one key. An error (none is expected, as for SharedKey)
+// fails the session.
+func (t *Transcript) SessionKeys(shared []byte) (clientToGateway, gatewayToClient []byte, err error) {
 	salt := append(t.GatewayNonce[:], t.ClientNonce[:]...)
 	info := labelSession + string(t.Client[:]) + string(t.Gateway[:])
 	k, err := hkdf.Key(sha256.New, shared, salt, info, 64)
 	if err != nil {
-		panic("gwproto: hkdf: " + err.Error())
+		return nil, nil, fmt.Errorf("gwproto: session keys: %w", err)
 	}
-	return k[:32], k[32:]
+	return k[:32], k[32:], nil
 }
 
 // NewNonce reads a fresh handshake nonce from rand.
