@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nym-go/nym/internal/poll"
 )
 
 // Source addresses: the attacker and two well-behaved peers.
@@ -45,19 +47,14 @@ func measure() usage {
 // maxHeap since before.
 func checkRecovered(t *testing.T, before usage, slack int, maxHeap uint64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
 	var now usage
-	for {
+	if !poll.Try(10*time.Second, func() bool {
 		now = measure()
-		if now.goroutines <= before.goroutines+slack {
-			break
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("goroutines %d after the attack, %d before (slack %d)\n%s",
-				now.goroutines, before.goroutines, slack, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(20 * time.Millisecond)
+		return now.goroutines <= before.goroutines+slack
+	}) {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("goroutines %d after the attack, %d before (slack %d)\n%s",
+			now.goroutines, before.goroutines, slack, buf[:runtime.Stack(buf, true)])
 	}
 	if now.heap > before.heap+maxHeap {
 		t.Fatalf("heap %d MiB after the attack, %d MiB before (allowed growth %d MiB)",
@@ -77,13 +74,7 @@ func checkPeak(t *testing.T, before usage, max int, what string) {
 // waitFor polls cond (bounded at 10 s): for effects across real sockets.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	poll.Until(t, what, 10*time.Second, cond)
 }
 
 // closedWithin reports whether the peer closes c (EOF or reset) within d,

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/poll"
+
 	"github.com/nym-go/nym/internal/clock"
 	"github.com/nym-go/nym/internal/clock/clocktest"
 	"github.com/nym-go/nym/internal/leaktest"
@@ -176,17 +178,12 @@ func send(t testing.TB, c net.Conn, pkts ...[]byte) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test after 10 s. It waits
+// waitFor polls cond until it holds, failing the test after 30 s (a hang
+// bound: on a loaded machine under -race a step can take seconds). It waits
 // for goroutines to make progress, never for timers.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second) // a hang bound: on a loaded machine under -race a step can take seconds
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	poll.Until(t, what, 30*time.Second, cond)
 }
 
 // delivery is a packet that reached a final hop.
