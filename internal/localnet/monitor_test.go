@@ -10,9 +10,14 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nym-go/nym/internal/home"
+	"github.com/nym-go/nym/internal/nativeclient"
+	"github.com/nym-go/nym/internal/poll"
 
 	"github.com/nym-go/nym/internal/clientapi"
 	"github.com/nym-go/nym/internal/dirapi"
@@ -81,16 +86,45 @@ func runsSince(t *testing.T, historyFile string, since time.Time) []monitor.RunR
 // after since, and returns them.
 func waitRuns(t *testing.T, s *started, what string, since time.Time, cond func([]monitor.RunRecord) bool) []monitor.RunRecord {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		runs := runsSince(t, s.info.Monitor.HistoryFile, since)
-		if cond(runs) {
-			return runs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s: %d runs since %v: %+v\nlogs:\n%s", what, len(runs), since, runs, s.logs.String())
-		}
-		time.Sleep(50 * time.Millisecond) // polling a running network
+	var runs []monitor.RunRecord
+	if !poll.Try(30*time.Second, func() bool {
+		runs = runsSince(t, s.info.Monitor.HistoryFile, since)
+		return cond(runs)
+	}) {
+		t.Fatalf("timed out waiting for %s: %d runs since %v: %+v\nlogs:\n%s", what, len(runs), since, runs, s.logs.String())
 	}
+	return runs
+}
+
+// cacheFile returns the topology cache file of the client of the given
+// role and id in the network at root.
+func cacheFile(t *testing.T, root string, role home.Role, id string) string {
+	t.Helper()
+	dir, err := home.For(root, role, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir.Data(nativeclient.TopologyCacheFile)
+}
+
+// cachedReliability returns the reliability that the topology cached in
+// file gives the mix with Sphinx key key; ok is false if the file is
+// unreadable (say, being replaced) or gives the mix no score.
+func cachedReliability(file, key string) (r float64, ok bool) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0, false
+	}
+	var top dirapi.Topology
+	if json.Unmarshal(b, &top) != nil {
+		return 0, false
+	}
+	for _, mx := range top.MixNodes {
+		if mx.PubKey == key && mx.Reliability != nil {
+			return float64(*mx.Reliability), true
+		}
+	}
+	return 0, false
 }
 
 // nodeReceived returns how many packets node nd has received.
@@ -148,14 +182,13 @@ func TestMonitorFaultyMix(t *testing.T) {
 		return true
 	})
 	// The history is written before the report is posted: poll.
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		st, ok := score(t, s.info.Directory, bad.SphinxKey)
-		if ok && st.Monitor == m.Identity && st.LastRun == 100 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("published score of %s: %+v (found %v)", bad.ID, st, ok)
-		}
+	var st dirapi.NodeStatus
+	var ok bool
+	if !poll.Try(5*time.Second, func() bool {
+		st, ok = score(t, s.info.Directory, bad.SphinxKey)
+		return ok && st.Monitor == m.Identity && st.LastRun == 100
+	}) {
+		t.Fatalf("published score of %s: %+v (found %v)", bad.ID, st, ok)
 	}
 
 	// The fault: below the threshold within two runs.
@@ -183,15 +216,11 @@ func TestMonitorFaultyMix(t *testing.T) {
 	}
 	t.Logf("%s scored %.0f in run %d after the fault (%v after it)", bad.ID, runs[low].Nodes[bad.SphinxKey].Percent(),
 		low+1, time.Unix(0, runs[low].Time).Sub(faultOn).Round(time.Millisecond))
-	var st dirapi.NodeStatus
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		var ok bool
-		if st, ok = score(t, s.info.Directory, bad.SphinxKey); ok && st.LastRun < topology.DefaultMinReliability {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the directory's score of %s: %+v", bad.ID, st)
-		}
+	if !poll.Try(5*time.Second, func() bool {
+		st, ok = score(t, s.info.Directory, bad.SphinxKey)
+		return ok && st.LastRun < topology.DefaultMinReliability
+	}) {
+		t.Fatalf("the directory's score of %s: %+v", bad.ID, st)
 	}
 
 	// The topology carries the score, and routes chosen from it (as the
@@ -236,7 +265,34 @@ func TestMonitorFaultyMix(t *testing.T) {
 	if err := s.net.StopMonitor(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * clientTopologyInterval) // every client refetched the topology; the monitor's last packets landed
+	// Every client (and the proxy) has fetched a topology that scores the
+	// node low: each writes it to its cache as it installs it.
+	var caches []string
+	for _, c := range s.info.Clients {
+		caches = append(caches, cacheFile(t, s.info.Dir, home.Client, c.ID))
+	}
+	if s.info.SOCKS5 != nil {
+		caches = append(caches, cacheFile(t, s.info.Dir, home.Socks5Client, s.info.SOCKS5.ID))
+	}
+	poll.Until(t, "every client to cache a topology scoring "+bad.ID+" below 50", 10*time.Second, func() bool {
+		for _, f := range caches {
+			if r, ok := cachedReliability(f, bad.SphinxKey); !ok || r >= topology.DefaultMinReliability {
+				return false
+			}
+		}
+		return true
+	})
+	// Packets already on their way (the monitor's last, a client's sent
+	// before its refetch) have landed once the node's count stays still
+	// for a topology interval.
+	last, still := nodeReceived(t, bad), time.Now()
+	poll.Until(t, bad.ID+" to receive nothing for "+clientTopologyInterval.String(), 20*time.Second, func() bool {
+		if n := nodeReceived(t, bad); n != last {
+			last, still = n, time.Now()
+			return false
+		}
+		return time.Since(still) >= clientTopologyInterval
+	})
 	before := nodeReceived(t, bad)
 	sendMessages(t, ctx, s.info, 20)
 	if after := nodeReceived(t, bad); after != before {
@@ -272,14 +328,11 @@ func TestMonitorFaultyMix(t *testing.T) {
 	if rec < 0 || rec > 1 {
 		t.Fatalf("%s did not recover within two runs: %+v", bad.ID, runs)
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		var ok bool
-		if st, ok = score(t, s.info.Directory, bad.SphinxKey); ok && st.RunTimestamp >= runs[rec].Time {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the directory's score of %s after recovery: %+v", bad.ID, st)
-		}
+	if !poll.Try(5*time.Second, func() bool {
+		st, ok = score(t, s.info.Directory, bad.SphinxKey)
+		return ok && st.RunTimestamp >= runs[rec].Time
+	}) {
+		t.Fatalf("the directory's score of %s after recovery: %+v", bad.ID, st)
 	}
 	// The last hour still counts the runs before the restart, in which the
 	// node lost everything: so it is below the last run's 100.
