@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/poll"
+
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/sphinx"
@@ -39,18 +41,6 @@ func (tn *testNet) unknownRecipients() uint64 {
 	return n
 }
 
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestDropCover: with drop cover on, the client's drop stream sends
 // full-size packets through the mixes to random gateways, which drop them
 // as addressed to unknown recipients; with it off (the default), nothing
@@ -65,7 +55,7 @@ func TestDropCover(t *testing.T) {
 		tn.newClient(t, 0, clientOpts{seed: 11, wrap: wrap})
 		before := tn.gws[0].gw.Stats().Received
 		// Loop cover comes back to the client's own gateway.
-		waitFor(t, 15*time.Second, "100 cover packets at the gateway", func() bool {
+		poll.Until(t, "100 cover packets at the gateway", 15*time.Second, func() bool {
 			return tn.gws[0].gw.Stats().Received >= before+100
 		})
 		if n := tn.unknownRecipients(); n != 0 {
@@ -76,7 +66,7 @@ func TestDropCover(t *testing.T) {
 		// The drop stream sends about as often as the two other streams
 		// together.
 		tn.newClient(t, 1, clientOpts{seed: 12, wrap: wrap, dropMean: 5 * time.Millisecond})
-		waitFor(t, 15*time.Second, "50 drop-cover packets dropped by gateways", func() bool {
+		poll.Until(t, "50 drop-cover packets dropped by gateways", 15*time.Second, func() bool {
 			return tn.unknownRecipients() >= 50
 		})
 		for i, g := range tn.gws {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/poll"
+
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/leaktest"
 )
@@ -28,8 +30,9 @@ func TestAcksFlowWhileAppDoesNotRead(t *testing.T) {
 	b := tn.newClient(t, 1, clientOpts{seed: 2, realMean: 20 * time.Millisecond})
 	ctx := context.Background()
 	want := sendMany(t, b, a, 6)
-	// Let them arrive: none is read, five wait beyond the channel.
-	time.Sleep(2 * time.Second)
+	// Let them arrive: none is read, five wait beyond the channel, and A
+	// has acknowledged every one.
+	poll.Until(t, "A to acknowledge B's 6 messages", minWait, func() bool { return b.Pending() == 0 })
 	ping := []byte("A's own message")
 	if _, err := a.Send(ctx, b.Address(), ping, false); err != nil {
 		t.Fatal(err)
@@ -65,13 +68,7 @@ func TestFullReceiveBufferLeavesMessagesAtGateway(t *testing.T) {
 	a := tn.newClient(t, 0, clientOpts{seed: 1, receiveQueue: 1, receiveBuffer: 1})
 	b := tn.newClient(t, 1, clientOpts{seed: 2})
 	want := sendMany(t, b, a, 6)
-	deadline := time.Now().Add(minWait)
-	for a.Deferred() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("A never deferred a delivery: its receive buffer never filled")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll.Until(t, "A to defer a delivery (its receive buffer to fill)", minWait, func() bool { return a.Deferred() > 0 })
 	receiveAll(t, a, want)
 }
 

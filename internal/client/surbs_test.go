@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/poll"
+
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/clock"
 	"github.com/nym-go/nym/internal/e2e"
@@ -126,12 +128,8 @@ func TestReplyKeyEviction(t *testing.T) {
 			t.Fatalf("reply %d through a new SURB missing; got %v", i, got)
 		}
 	}
-	deadline := time.Now().Add(minWait)
-	for a.ReplyKeyStats().Unopened < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("ReplyKeyStats = %+v, want 2 replies unopened", a.ReplyKeyStats())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !poll.Try(minWait, func() bool { return a.ReplyKeyStats().Unopened >= 2 }) {
+		t.Fatalf("ReplyKeyStats = %+v, want 2 replies unopened", a.ReplyKeyStats())
 	}
 	select {
 	case r := <-a.Receive():
