@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/poll"
+
 	"github.com/nym-go/nym/internal/address"
 	"github.com/nym-go/nym/internal/base58"
 	"github.com/nym-go/nym/internal/cli"
@@ -102,11 +104,8 @@ type syncWriter struct {
 // waitFor polls w until it contains s.
 func waitFor(t *testing.T, w *syncWriter, s string, within time.Duration) {
 	t.Helper()
-	for deadline := time.Now().Add(within); !strings.Contains(w.String(), s); {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q within %v in:\n%s", s, within, w.String())
-		}
-		time.Sleep(10 * time.Millisecond) // polling a running command's output
+	if !poll.Try(within, func() bool { return strings.Contains(w.String(), s) }) {
+		t.Fatalf("no %q within %v in:\n%s", s, within, w.String())
 	}
 }
 
@@ -173,23 +172,26 @@ func TestRoundTrip(t *testing.T) {
 	listenOut, listenErr, stopListen := background(t, "listen", "--port", ports["alice"])
 	// listen has connected once the client counts the connection; a
 	// message sent before that would go to no connection, so send until the
-	// first line arrives.
+	// first line arrives, giving each message a few seconds to cross the
+	// mixnet before sending another.
 	binary := []byte{0xff, 0x00, 0xfe}
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(listenOut.String(), "\n") {
+	printed := func() bool { return strings.Contains(listenOut.String(), "\n") }
+	for deadline := time.Now().Add(20 * time.Second); ; {
 		if code, _, errs := nymClient(ctx, "", "send", "--port", ports["bob"], "--to", alice, "hello alice"); code != 0 {
 			t.Fatalf("send: %d %s", code, errs)
+		}
+		if poll.Try(3*time.Second, printed) {
+			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("listen printed nothing; stderr: %s", listenErr.String())
 		}
-		time.Sleep(300 * time.Millisecond) // let the message cross the mixnet before sending another
 	}
 	if code, _, errs := nymClient(ctx, string(binary), "send", "--port", ports["bob"], "--to", alice, "--reply-surb", "-"); code != 0 {
 		t.Fatalf("send from stdin: %d %s", code, errs)
 	}
 	var lines []listenLine
-	for deadline := time.Now().Add(20 * time.Second); ; {
+	if !poll.Try(20*time.Second, func() bool {
 		lines = lines[:0]
 		dec := json.NewDecoder(strings.NewReader(listenOut.String()))
 		for {
@@ -199,13 +201,10 @@ func TestRoundTrip(t *testing.T) {
 			}
 			lines = append(lines, l)
 		}
-		if n := len(lines); n > 0 && lines[n-1].MessageBase64 != "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the binary message did not arrive:\n%s", listenOut.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling a running command's output
+		n := len(lines)
+		return n > 0 && lines[n-1].MessageBase64 != ""
+	}) {
+		t.Fatalf("the binary message did not arrive:\n%s", listenOut.String())
 	}
 	if l := lines[0]; l.Message == nil || *l.Message != "hello alice" || l.ReplySURB != "" || l.MessageBase64 != "" {
 		t.Errorf("first line %+v", l)
