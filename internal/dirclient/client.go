@@ -103,6 +103,11 @@ func (c *Client) Metrics(ctx context.Context) ([]dirapi.PersistedMixMetric, erro
 	return ms, nil
 }
 
+// PostReliability posts a network monitor's signed run report.
+func (c *Client) PostReliability(ctx context.Context, r *dirapi.ReliabilityReport) error {
+	return c.do(ctx, http.MethodPost, dirapi.PathReliability, r, http.StatusCreated, nil)
+}
+
 func presencePath(k dirapi.Kind) (string, error) {
 	switch k {
 	case dirapi.KindMixNode:

@@ -106,6 +106,28 @@ func TestTopologyAndMetrics(t *testing.T) {
 	}
 }
 
+func TestPostReliability(t *testing.T) {
+	c, f := newTest(t)
+	rep := &dirapi.ReliabilityReport{RunTimestamp: 7, Nodes: []dirapi.NodeReliability{{PubKey: "k", LastRun: 90, Sent: 10, Received: 9}}}
+	if err := c.PostReliability(context.Background(), rep); err != nil {
+		t.Fatal(err)
+	}
+	var got dirapi.ReliabilityReport
+	if err := json.Unmarshal(f.got["POST "+dirapi.PathReliability], &got); err != nil {
+		t.Fatalf("posted body: %v", err)
+	}
+	if got.RunTimestamp != 7 || len(got.Nodes) != 1 || got.Nodes[0].PubKey != "k" || got.Nodes[0].Received != 9 {
+		t.Errorf("posted report = %+v, want %+v", got, *rep)
+	}
+
+	f.status = http.StatusForbidden
+	err := c.PostReliability(context.Background(), rep)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusForbidden || apiErr.Message != "layer: 7 is outside 1..3" {
+		t.Fatalf("error = %v, want the directory's 403 message", err)
+	}
+}
+
 func TestErrors(t *testing.T) {
 	c, f := newTest(t)
 	f.status = http.StatusBadRequest
