@@ -139,6 +139,7 @@ type Topology struct {
 	layers   [Layers][]Mix
 	gateways []Gateway
 	byAddr   map[sphinx.NodeAddress]roles
+	byID     map[[ed25519.PublicKeySize]byte]int // verified identity → index in gateways
 	// usable are the indexes (into layers[i] and gateways) Route and
 	// PickGateway choose from: the nodes that pass the reliability
 	// threshold, or the best-scored ones when none does.
@@ -152,7 +153,7 @@ type Topology struct {
 // signature policy of opts are left out and listed in the Report. Legacy
 // mix providers and Coconut nodes are ignored. t may be nil.
 func FromDirectory(t *dirapi.Topology, opts Options) (*Topology, Report) {
-	top := &Topology{byAddr: make(map[sphinx.NodeAddress]roles)}
+	top := &Topology{byAddr: make(map[sphinx.NodeAddress]roles), byID: make(map[[ed25519.PublicKeySize]byte]int)}
 	var rep Report
 	if t == nil {
 		return top, rep
@@ -198,6 +199,12 @@ func FromDirectory(t *dirapi.Topology, opts Options) (*Topology, Report) {
 		g := Gateway{Identity: c.id, SphinxKey: c.key, Address: c.addr, AddrPort: c.ap, ClientURL: url}
 		if p.Reliability != nil {
 			g.Reliability, g.Measured = *p.Reliability, true
+		}
+		if len(g.Identity) == ed25519.PublicKeySize {
+			k := [ed25519.PublicKeySize]byte(g.Identity)
+			if _, dup := top.byID[k]; !dup { // the first listed wins, as before
+				top.byID[k] = len(top.gateways)
+			}
 		}
 		top.gateways = append(top.gateways, g)
 	}
@@ -312,13 +319,16 @@ func (t *Topology) Layer(i int) []Mix {
 func (t *Topology) Gateways() []Gateway { return t.gateways }
 
 // GatewayByIdentity returns the gateway whose verified identity key is id.
+// It is a map lookup: clients call it for every packet they build.
 func (t *Topology) GatewayByIdentity(id ed25519.PublicKey) (Gateway, bool) {
-	for _, g := range t.gateways {
-		if g.Identity != nil && g.Identity.Equal(id) {
-			return g, true
-		}
+	if len(id) != ed25519.PublicKeySize {
+		return Gateway{}, false
 	}
-	return Gateway{}, false
+	i, ok := t.byID[[ed25519.PublicKeySize]byte(id)]
+	if !ok {
+		return Gateway{}, false
+	}
+	return t.gateways[i], true
 }
 
 // Route picks one mix uniformly at random from each layer, in layer order,

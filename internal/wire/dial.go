@@ -50,7 +50,7 @@ const (
 )
 
 // DefaultBackoff is the reconnect schedule to a next hop: 100 ms after the
-// first failure, doubling to at most 30 s.
+// first failure, doubling to at most 5 s (docs/protocol/wire.md §3).
 var DefaultBackoff = Backoff{Initial: 100 * time.Millisecond, Max: 5 * time.Second}
 
 // Backoff is an exponential reconnect schedule without jitter.
