@@ -45,15 +45,32 @@ type session struct {
 	killOnce sync.Once
 	ready    *gwproto.Message // sent by run once the session is registered
 
-	mu       sync.Mutex          // guards the fields below
-	queue    []*message          // accepted for a live push, not yet taken by the writer
-	pending  map[uint64]*message // pushed, awaiting an ack
-	order    []*message          // pending in push order (with acked ones not yet popped)
-	stored   map[uint64]uint64   // delivered from the inbox, awaiting an ack: message id → inbox id
-	lastSeen uint64              // highest inbox id fetched
-	timer    clock.Timer         // the ack timer, armed while order is not empty
+	mu       sync.Mutex           // guards the fields below
+	queue    []*message           // accepted for a live push, not yet taken by the writer
+	pending  map[uint64]*message  // pushed, awaiting an ack
+	order    []*message           // pending in push order (with acked ones not yet popped)
+	stored   map[uint64]*delivery // delivered from the inbox, not acknowledged: message id → delivery
+	sent     []*delivery          // stored deliveries in delivery order (settled ones not yet popped)
+	out      int                  // deliveries in stored awaiting an ack (FetchBatch bounds it)
+	rewinds  uint64               // times lastSeen was moved back (re-offers)
+	lastSeen uint64               // the inbox id the next fetch starts after
+	timer    clock.Timer          // the ack timer, armed while order or sent is not empty
 	armed    bool
 	finished bool
+
+	inboxMu sync.Mutex // serializes a fetch's read with an ack's inbox delete
+}
+
+// delivery is a stored message delivered to the client and not yet
+// acknowledged. Once its ack is overdue it is re-offered: out turns false
+// (it no longer takes FetchBatch room) but it stays in stored, so a late
+// ack still deletes it, until it is fetched again (a new delivery replaces
+// it) or acknowledged.
+type delivery struct {
+	id       uint64 // message id
+	inbox    uint64 // inbox id
+	deadline time.Time
+	out      bool // awaiting an ack within its deadline
 }
 
 func (g *Gateway) newSession(conn *websocket.Conn, t *gwproto.Transcript, shared []byte) (*session, error) {
@@ -74,7 +91,7 @@ func (g *Gateway) newSession(conn *websocket.Conn, t *gwproto.Transcript, shared
 		g: g, conn: conn, client: storage.ClientID(t.Client), seal: seal, open: open, ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), ctl: make(chan *gwproto.Message, ctlQueue),
 		poke: make(chan struct{}, 1), draining: true,
-		pending: map[uint64]*message{}, stored: map[uint64]uint64{},
+		pending: map[uint64]*message{}, stored: map[uint64]*delivery{},
 	}, nil
 }
 
@@ -205,15 +222,22 @@ func (s *session) next() *message {
 	m.deadline = s.g.clk.Now().Add(s.g.cfg.AckTimeout)
 	s.pending[m.id] = m
 	s.order = append(s.order, m)
-	if !s.armed {
-		s.armed = true
-		if s.timer == nil {
-			s.timer = s.g.clk.AfterFunc(s.g.cfg.AckTimeout, s.ackTimeout)
-		} else {
-			s.timer.Reset(s.g.cfg.AckTimeout)
-		}
-	}
+	s.armLocked()
 	return m
+}
+
+// armLocked arms the ack timer for AckTimeout from now unless it is armed
+// (then it fires for an earlier deadline). The caller holds s.mu.
+func (s *session) armLocked() {
+	if s.armed {
+		return
+	}
+	s.armed = true
+	if s.timer == nil {
+		s.timer = s.g.clk.AfterFunc(s.g.cfg.AckTimeout, s.ackTimeout)
+	} else {
+		s.timer.Reset(s.g.cfg.AckTimeout)
+	}
 }
 
 // takeLocked empties the pending table and the queue and returns their
@@ -230,17 +254,57 @@ func (s *session) takeLocked() []*message {
 	out = append(out, s.queue...)
 	clear(s.pending)
 	s.order, s.queue = nil, nil
-	if s.timer != nil {
-		s.timer.Stop()
+	if len(s.sent) == 0 || s.finished { // else the timer still watches stored deliveries
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+		s.armed = false
 	}
-	s.armed = false
 	return out
 }
 
-// ackTimeout runs when the oldest pushed message may be overdue. If it is,
-// the client is stalled or lost frames: every unacknowledged message goes
-// to the inbox, oldest first, and the session drains the inbox before it
-// pushes again, so the client gets them in arrival order.
+// reofferLocked gives up waiting for the stored deliveries' acks: they no
+// longer take FetchBatch room, and the next fetch starts again before the
+// oldest unacknowledged one, so they are delivered again, in order, ahead
+// of anything newer. They stay in stored, so a late ack is still honoured.
+// It returns how many were awaiting an ack. The caller holds s.mu.
+func (s *session) reofferLocked() int {
+	n := 0
+	for _, d := range s.sent {
+		if d.out && s.stored[d.id] == d {
+			d.out = false
+			n++
+		}
+	}
+	clear(s.sent)
+	s.sent, s.out = nil, 0
+	if len(s.stored) == 0 {
+		return n
+	}
+	oldest := s.lastSeen + 1
+	for _, d := range s.stored {
+		oldest = min(oldest, d.inbox)
+	}
+	if oldest <= s.lastSeen {
+		s.lastSeen = oldest - 1 // inbox ids start at 1
+		s.rewinds++
+	}
+	return n
+}
+
+// settledLocked reports whether d no longer awaits an ack (acknowledged,
+// re-offered, or replaced by a newer delivery of the same message).
+func (s *session) settledLocked(d *delivery) bool {
+	return !d.out || s.stored[d.id] != d
+}
+
+// ackTimeout runs when the oldest pushed message or stored delivery may be
+// overdue. If one is, the client is stalled, lost frames or left it
+// unacknowledged (a full receive queue): every pushed message it has not
+// acknowledged goes to the inbox, oldest first, every stored delivery it
+// has not acknowledged is re-offered (reofferLocked), and the session
+// drains the inbox before it pushes again, so the client gets them all
+// again in arrival order on the same connection.
 func (s *session) ackTimeout() {
 	g := s.g
 	lk := g.orderLock(s.client)
@@ -254,42 +318,73 @@ func (s *session) ackTimeout() {
 		g.reg.mu.Unlock()
 		return
 	}
-	// Skip acked entries at the front so the timer waits for a live one.
+	// Skip settled entries at the front so the timer waits for a live one.
 	for len(s.order) > 0 && s.pending[s.order[0].id] != s.order[0] {
 		s.order[0] = nil
 		s.order = s.order[1:]
 	}
-	if len(s.order) > 0 && s.order[0].deadline.After(now) {
-		s.timer.Reset(s.order[0].deadline.Sub(now))
+	for len(s.sent) > 0 && s.settledLocked(s.sent[0]) {
+		s.sent[0] = nil
+		s.sent = s.sent[1:]
+	}
+	var due time.Time // the earliest deadline; zero if nothing awaits an ack
+	if len(s.order) > 0 {
+		due = s.order[0].deadline
+	}
+	if len(s.sent) > 0 && (due.IsZero() || s.sent[0].deadline.Before(due)) {
+		due = s.sent[0].deadline
+	}
+	if due.IsZero() {
+		s.armed = false
 		s.mu.Unlock()
 		g.reg.mu.Unlock()
 		return
 	}
+	if due.After(now) {
+		s.timer.Reset(due.Sub(now))
+		s.mu.Unlock()
+		g.reg.mu.Unlock()
+		return
+	}
+	reoffered := s.reofferLocked()
 	late := s.takeLocked()
 	s.mu.Unlock()
-	if len(late) > 0 {
+	if len(late) > 0 || reoffered > 0 {
 		s.draining = true
 	}
 	g.reg.puts[s.client] += len(late)
 	g.reg.mu.Unlock()
 	g.ctr.ackTimeouts.Add(uint64(len(late)))
+	g.ctr.reoffered.Add(uint64(reoffered))
 	for _, m := range late {
 		g.putInbox(s.client, m)
 	}
+	if reoffered > 0 {
+		s.kick()
+	}
 }
 
-// ack handles the client's acknowledgements.
+// ack handles the client's acknowledgements. An ack for a stored delivery
+// is honoured once, also when it comes after the delivery was re-offered;
+// the inbox delete runs under inboxMu, so a fetch sees the message either
+// before the ack (its new delivery is then settled here) or not at all.
 func (s *session) ack(ids []uint64) {
 	var live []*message
 	var del []uint64
+	s.inboxMu.Lock()
+	defer s.inboxMu.Unlock()
 	s.mu.Lock()
 	for _, id := range ids {
 		if m, ok := s.pending[id]; ok {
 			delete(s.pending, id)
 			live = append(live, m)
-		} else if inboxID, ok := s.stored[id]; ok {
+		} else if d, ok := s.stored[id]; ok {
 			delete(s.stored, id)
-			del = append(del, inboxID)
+			if d.out {
+				d.out = false
+				s.out--
+			}
+			del = append(del, d.inbox)
 		}
 	}
 	s.mu.Unlock()

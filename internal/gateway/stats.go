@@ -16,6 +16,7 @@ type counters struct {
 	refusedConns, connections, droppedReplies                      atomic.Uint64
 	refusedHandshakes, refusedRegFull, refusedRegRate              atomic.Uint64
 	refusedReplyQuota, refusedInboxFull, refusedPerIP              atomic.Uint64
+	reoffered                                                      atomic.Uint64
 }
 
 // Stats is a snapshot of the gateway, served at /api/v1/gateway. Counts
@@ -47,6 +48,9 @@ type Stats struct {
 	// full.
 	AckTimeouts  uint64 `json:"ack_timeouts"`
 	PushOverflow uint64 `json:"push_overflow"`
+	// StoredReoffered counts stored deliveries whose ack did not come
+	// within the ack timeout, offered again on the same connection.
+	StoredReoffered uint64 `json:"stored_reoffered"`
 	// SURBAcksForwarded and SURBAcksFailed count SURB-acks sent into the
 	// mixnet and refused by the next hop's queue.
 	SURBAcksForwarded uint64 `json:"surb_acks_forwarded"`
@@ -81,6 +85,7 @@ func (g *Gateway) Stats() Stats {
 		Connections:      c.connections.Load(), Replaced: c.replaced.Load(), Registrations: c.registrations.Load(),
 		Received: c.received.Load(), DeliveredLive: c.deliveredLive.Load(), DeliveredStored: c.deliveredStored.Load(),
 		Stored: c.stored.Load(), AckTimeouts: c.ackTimeouts.Load(), PushOverflow: c.pushOverflow.Load(),
+		StoredReoffered:   c.reoffered.Load(),
 		SURBAcksForwarded: c.acksForwarded.Load(), SURBAcksFailed: c.acksFailed.Load(),
 		ClientPackets: c.clientPackets.Load(), ClientBytes: c.clientBytes.Load(), SendFailed: c.sendFailed.Load(),
 		Dropped: map[string]uint64{
