@@ -57,6 +57,8 @@
 // over streams), packs them into messages of at most MaxMessage bytes, and
 // calls Deps.Send outside the lock. Handle decodes and applies a message
 // under the lock and calls Deps.Accept after releasing it. Blocked Read and
-// Write calls wait on a broadcast channel that every change replaces.
+// Write calls wait on their stream's own notification channel, closed by
+// the next change of that stream only, and on a session-wide channel that
+// the session's end closes.
 // All timing uses Deps.Clock.
 package streams

@@ -71,7 +71,7 @@ func (s *Session) shutdown() {
 		st.finishResultLocked()
 	}
 	clear(s.streams)
-	s.broadcastLocked()
+	close(s.done) // every waiting stream wakes and sees s.closed
 }
 
 type outMsg struct {
@@ -140,6 +140,7 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 		// Frame written data within the window, after the coalescing grace.
 		if len(st.unsent) > 0 && !st.opening {
 			due := !now.Before(st.flushAt) || len(st.unsent) >= chunk || st.finPending
+			framed := false
 			for due && len(st.unsent) > 0 {
 				room := uint64(cfg.Window) - min(uint64(cfg.Window), st.sentBytes-st.peerRead)
 				n := min(uint64(len(st.unsent)), uint64(chunk), room)
@@ -151,7 +152,10 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 				st.sentBytes += n
 				s.stats.DataBytesSent += n
 				st.unsent = st.unsent[n:]
-				s.broadcastLocked() // room for writers
+				framed = true
+			}
+			if framed {
+				st.signalLocked() // room for its writers
 			}
 			if len(st.unsent) == 0 {
 				st.unsent = nil

@@ -96,7 +96,7 @@ type Session struct {
 	streams map[uint32]*Stream
 	gone    map[uint32]time.Time // recently removed ids (exit: late frames create nothing)
 	ctrl    []Frame              // unordered frames to send (resets, acks of gone streams, wants); peer-driven resets bounded by maxPending
-	changed chan struct{}        // closed and replaced on every change streams wait for
+	done    chan struct{}        // closed by shutdown: wakes every waiting stream at once
 	nextID  uint32               // client: last id used
 	running bool
 	closed  bool
@@ -156,7 +156,7 @@ func New(cfg Config, deps Deps) (*Session, error) {
 		kick:    make(chan struct{}, 1),
 		streams: make(map[uint32]*Stream),
 		gone:    make(map[uint32]time.Time),
-		changed: make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	s.lastRecv = s.clock.Now()
 	s.heard = s.lastRecv
@@ -177,10 +177,14 @@ func (s *Session) poke() {
 	}
 }
 
-// broadcastLocked wakes every goroutine waiting on a stream.
-func (s *Session) broadcastLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+// signalLocked wakes the goroutines waiting on st (its Read and Write);
+// no other stream's waiters wake. The channel exists only while someone
+// waits, so a change nobody waits for costs nothing.
+func (st *Stream) signalLocked() {
+	if st.notify != nil {
+		close(st.notify)
+		st.notify = nil
+	}
 }
 
 // AddCredits records that n more reply SURBs are available (exit role).
@@ -284,7 +288,7 @@ func (s *Session) removeLocked(st *Stream) {
 	}
 	st.removed = true
 	st.finishResultLocked()
-	s.broadcastLocked()
+	st.signalLocked()
 }
 
 // resetLocked aborts st: the peer is told (unless quiet) and the application
@@ -349,7 +353,6 @@ func (s *Session) Handle(msg []byte) error {
 			accepts = append(accepts, a)
 		}
 	}
-	s.broadcastLocked()
 	s.mu.Unlock()
 	s.poke()
 	for _, st := range accepts {
@@ -505,6 +508,7 @@ func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
 			accept = st
 		}
 	}
+	st.signalLocked() // data, the end of the stream or the open's answer
 	return accept
 }
 

@@ -24,6 +24,7 @@ type Stream struct {
 	id uint32
 
 	// Everything below is guarded by s.mu.
+	notify       chan struct{} // nil, or made by a waiter and closed by the next change of this stream
 	target       string
 	result       chan struct{} // closed once the open is settled or the stream ends
 	resultDone   bool
@@ -81,15 +82,18 @@ func (st *Stream) finishResultLocked() {
 	}
 }
 
-// wait blocks until the session changes, the deadline passes or the session
-// stops; it is called with s.mu held and returns with it held. It returns
-// os.ErrDeadlineExceeded when the deadline has passed.
+// wait blocks until st changes (signalLocked), the deadline passes or the
+// session stops; it is called with s.mu held and returns with it held. It
+// returns os.ErrDeadlineExceeded when the deadline has passed.
 func (st *Stream) wait(deadline time.Time) error {
 	s := st.s
-	ch := s.changed
 	if s.closed {
 		return ErrSessionClosed
 	}
+	if st.notify == nil {
+		st.notify = make(chan struct{})
+	}
+	ch := st.notify
 	var timeout <-chan time.Time
 	if !deadline.IsZero() {
 		d := deadline.Sub(s.clock.Now())
@@ -104,6 +108,8 @@ func (st *Stream) wait(deadline time.Time) error {
 	defer s.mu.Lock()
 	select {
 	case <-ch:
+		return nil
+	case <-s.done:
 		return nil
 	case <-timeout:
 		return os.ErrDeadlineExceeded
@@ -238,7 +244,7 @@ func (st *Stream) Close() error {
 		// Closed before answering: refuse.
 		st.refuseLocked("closed by the exit")
 	}
-	s.broadcastLocked()
+	st.signalLocked()
 	s.poke()
 	return nil
 }
@@ -255,7 +261,7 @@ func (st *Stream) Accept() {
 	st.opening = false
 	st.ready = append(st.ready, Frame{Kind: KindOpenResult, Stream: st.id, Seq: 0, Body: []byte{StatusOK}})
 	st.nextSeq = 1
-	s.broadcastLocked()
+	st.signalLocked()
 	s.poke()
 }
 
@@ -269,7 +275,7 @@ func (st *Stream) Refuse(reason string) {
 		return
 	}
 	st.refuseLocked(reason)
-	s.broadcastLocked()
+	st.signalLocked()
 	s.poke()
 }
 
@@ -292,7 +298,7 @@ func (st *Stream) SetDeadline(t time.Time) error {
 	st.s.mu.Lock()
 	defer st.s.mu.Unlock()
 	st.readDeadline, st.writeDeadline = t, t
-	st.s.broadcastLocked()
+	st.signalLocked()
 	return nil
 }
 
@@ -301,7 +307,7 @@ func (st *Stream) SetReadDeadline(t time.Time) error {
 	st.s.mu.Lock()
 	defer st.s.mu.Unlock()
 	st.readDeadline = t
-	st.s.broadcastLocked()
+	st.signalLocked()
 	return nil
 }
 
@@ -310,7 +316,7 @@ func (st *Stream) SetWriteDeadline(t time.Time) error {
 	st.s.mu.Lock()
 	defer st.s.mu.Unlock()
 	st.writeDeadline = t
-	st.s.broadcastLocked()
+	st.signalLocked()
 	return nil
 }
 
