@@ -4,12 +4,9 @@
 package monitor
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -102,22 +99,17 @@ func (f Files) GatewayKeys() *nativeclient.GatewayKeys {
 
 // HTTPDirectory is the Directory at a base URL.
 type HTTPDirectory struct {
-	dc   *dirclient.Client
-	base string
-	hc   *http.Client
+	dc *dirclient.Client
 }
 
 // NewHTTPDirectory returns the directory at baseURL; nil hc means
-// http.DefaultClient.
+// dirclient's default client.
 func NewHTTPDirectory(baseURL string, hc *http.Client) (*HTTPDirectory, error) {
 	dc, err := dirclient.New(baseURL, hc)
 	if err != nil {
 		return nil, err
 	}
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	return &HTTPDirectory{dc: dc, base: dc.BaseURL(), hc: hc}, nil
+	return &HTTPDirectory{dc: dc}, nil
 }
 
 // Topology implements Directory.
@@ -127,27 +119,5 @@ func (d *HTTPDirectory) Topology(ctx context.Context) (*dirapi.Topology, error) 
 
 // PostReliability implements Directory.
 func (d *HTTPDirectory) PostReliability(ctx context.Context, r *dirapi.ReliabilityReport) error {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base+dirapi.PathReliability, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := d.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		var e dirapi.Error
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		if json.Unmarshal(body, &e) != nil || e.Error == "" {
-			e.Error = string(body)
-		}
-		return fmt.Errorf("directory refused the report: %d %s", resp.StatusCode, e.Error)
-	}
-	return nil
+	return d.dc.PostReliability(ctx, r)
 }
