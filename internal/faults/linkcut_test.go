@@ -4,7 +4,6 @@
 package faults
 
 import (
-	"context"
 	"flag"
 	"testing"
 	"time"
@@ -29,30 +28,8 @@ var linkCutFor = flag.Duration("faults.linkcut", 8*time.Second, "how long TestLi
 // took longer than the backoff schedule explains.
 func TestLinkCut(t *testing.T) {
 	leaktest.Check(t)
-	nw := startNet(t, faultConfig())
-	a, b := nw.info.Clients[0], nw.info.Clients[1]
-	ctx, cancel := context.WithTimeout(context.Background(), *linkCutFor+3*hangBound)
-	defer cancel()
-	connA, connB := dial(t, ctx, a), dial(t, ctx, b)
-	sent, rx := receive(t, connA), receive(t, connB)
-	e := newExpect()
-
-	warm := messages(t, "before", 10)
-	e.add(warm)
-	if err := <-sendAll(ctx, connA, b.Address, warm); err != nil {
-		t.Fatal(err)
-	}
-	rx.waitAll(t, e, sent, hangBound)
-
-	var layer1, layer2 []string
-	for _, n := range nw.info.Nodes {
-		switch n.Layer {
-		case 1:
-			layer1 = append(layer1, n.ID)
-		case 2:
-			layer2 = append(layer2, n.ID)
-		}
-	}
+	lc := startLayerCut(t, *linkCutFor)
+	nw, layer1, layer2 := lc.nw, lc.nw.layer(1), lc.nw.layer(2)
 	before := linkStats(t, nw, layer1)
 	if before.Dials == 0 {
 		t.Fatalf("the layer-1 nodes never dialled through their link switch: %+v", before)
@@ -77,25 +54,7 @@ func TestLinkCut(t *testing.T) {
 		}
 	}()
 	cutAt := time.Now()
-	during := messages(t, "during", 30)
-	e.add(during)
-	if err := <-sendAll(ctx, connA, b.Address, during); err != nil {
-		t.Fatal(err)
-	}
-	wait := time.NewTimer(*linkCutFor - time.Since(cutAt))
-waitCut:
-	for {
-		select {
-		case m := <-rx.got:
-			t.Fatalf("a message crossed the cut links between layers 1 and 2: %q", shorten(m))
-		case err := <-rx.errc:
-			t.Fatal(err)
-		case err := <-sent.errc:
-			t.Fatalf("sender during the cut: %v", err)
-		case <-wait.C:
-			break waitCut
-		}
-	}
+	during := lc.sendDuringCut(t, cutAt, *linkCutFor, "the cut links")
 	heal()
 	healed = true
 	healAt := time.Now()
@@ -113,19 +72,19 @@ waitCut:
 	first := time.Time{}
 	deadline := time.NewTimer(hangBound)
 	defer deadline.Stop()
-	for e.missing() > 0 {
+	for lc.e.missing() > 0 {
 		select {
-		case m := <-rx.got:
-			e.take(t, m)
+		case m := <-lc.rx.got:
+			lc.e.take(t, m)
 			if first.IsZero() {
 				first = time.Now()
 			}
-		case err := <-rx.errc:
+		case err := <-lc.rx.errc:
 			t.Fatal(err)
-		case err := <-sent.errc:
+		case err := <-lc.sent.errc:
 			t.Fatalf("sender: %v", err)
 		case <-deadline.C:
-			t.Fatalf("%d of %d messages missing %v after the links healed", e.missing(), len(e.want), hangBound)
+			t.Fatalf("%d of %d messages missing %v after the links healed", lc.e.missing(), len(lc.e.want), hangBound)
 		}
 	}
 	firstAfter, allAfter := first.Sub(healAt), time.Since(healAt)
