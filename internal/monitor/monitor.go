@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/crypto/curve25519"
 	"golang.org/x/crypto/hkdf"
 
 	"github.com/nym-go/nym/internal/address"
@@ -350,7 +349,7 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 
 	// Phase 2: test every node on otherwise known-good routes.
 	pick := func(set map[int]bool) int {
-		keys := slices.Sorted(mapsKeys(set))
+		keys := slices.Sorted(maps.Keys(set))
 		return keys[m.deps.Rand.IntN(len(keys))]
 	}
 	m.startPhase()
@@ -413,26 +412,10 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
-func mapsKeys(s map[int]bool) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for k := range s {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 // report builds the signed report of a recorded run.
 func (m *Monitor) report(rec RunRecord, now time.Time) *dirapi.ReliabilityReport {
 	r := &dirapi.ReliabilityReport{RunTimestamp: rec.Time, Nodes: []dirapi.NodeReliability{}}
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range rec.Nodes {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(rec.Nodes)) {
 		c := rec.Nodes[k]
 		r.Nodes = append(r.Nodes, dirapi.NodeReliability{
 			PubKey: k, LastRun: c.Percent(), Sent: c.Sent, Received: c.Received,
@@ -685,13 +668,7 @@ func (m *Monitor) clientKeys(gwID ed25519.PublicKey) (ed25519.PrivateKey, [32]by
 	if _, err := io.ReadFull(r, enc[:]); err != nil {
 		return nil, enc, enc, err
 	}
-	pub, err := curve25519.X25519(enc[:], curve25519.Basepoint)
-	if err != nil {
-		return nil, enc, enc, err
-	}
-	var encPub [32]byte
-	copy(encPub[:], pub)
-	return ed25519.NewKeyFromSeed(seed[:]), enc, encPub, nil
+	return ed25519.NewKeyFromSeed(seed[:]), enc, e2e.PublicKey(enc), nil
 }
 
 // connect makes sure there is a live connection to every gateway of gws
