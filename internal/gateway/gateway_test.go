@@ -58,18 +58,8 @@ func TestSecondConnectionTakesOver(t *testing.T) {
 	u := newUser(t)
 	c1 := e.dial(u)
 	c2 := e.dial(u)
-	select {
-	case <-c1.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatal("the first connection was not closed")
-	}
-	if code := websocket.CloseStatus(c1.Err()); code != gwproto.CloseReplaced {
-		t.Fatalf("first connection closed with %v (%v), want %d", code, c1.Err(), gwproto.CloseReplaced)
-	}
-	final(t, e.gw, u.dest(), sphinx.Regular, forwardPlaintext(1, []byte("to the new one")))
-	if d := receive(t, c2); string(d.Data) != "to the new one" {
-		t.Fatalf("new connection got %q", d.Data)
-	}
+	waitClosedWith(t, "first connection", c1, gwproto.CloseReplaced)
+	deliverText(t, e, u, c2, "new connection", "to the new one")
 }
 
 func TestBadFramesCloseTheConnection(t *testing.T) {
@@ -107,31 +97,20 @@ func TestBadFramesCloseTheConnection(t *testing.T) {
 			if err := tc.sendf(c); err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case <-c.Done():
-			case <-time.After(10 * time.Second):
-				t.Fatal("connection not closed")
-			}
-			if code := websocket.CloseStatus(c.Err()); code != gwproto.CloseBadFrame {
-				t.Fatalf("closed with %v (%v), want %d", code, c.Err(), gwproto.CloseBadFrame)
-			}
+			waitClosedWith(t, "connection", c, gwproto.CloseBadFrame)
 		})
 	}
 	if e.gw.Stats().Refused["bad_frame"] != 4 {
 		t.Fatalf("bad_frame = %d, want 4", e.gw.Stats().Refused["bad_frame"])
 	}
-	final(t, e.gw, bystander.dest(), sphinx.Regular, forwardPlaintext(1, []byte("still here")))
-	if d := receive(t, bc); string(d.Data) != "still here" {
-		t.Fatalf("bystander got %q", d.Data)
-	}
+	deliverText(t, e, bystander, bc, "bystander", "still here")
 }
 
 func TestOfflineClientGetsStoredMessagesInOrder(t *testing.T) {
 	leaktest.Check(t)
 	e := newEnv(t, storage.Limits{})
 	u := newUser(t)
-	e.dial(u).Close()
-	waitFor(t, "session end", func() bool { return e.gw.Stats().ConnectedClients == 0 })
+	goOffline(t, e, u)
 	const n = 250 // more than one fetch batch
 	for i := range n {
 		final(t, e.gw, u.dest(), sphinx.Regular, forwardPlaintext(byte(i), fmt.Appendf(nil, "msg %03d", i)))
@@ -270,8 +249,7 @@ func TestQuotaRefusalsGetNoSURBAck(t *testing.T) {
 	leaktest.Check(t)
 	e := newEnv(t, storage.Limits{MaxMessages: 2})
 	u := newUser(t)
-	e.dial(u).Close()
-	waitFor(t, "session end", func() bool { return e.gw.Stats().ConnectedClients == 0 })
+	goOffline(t, e, u)
 	for i := range 3 {
 		final(t, e.gw, u.dest(), sphinx.Regular, forwardPlaintext(byte(i), []byte("x")))
 	}
@@ -285,8 +263,7 @@ func TestRetentionExpiresStoredMessages(t *testing.T) {
 	leaktest.Check(t)
 	e := newEnv(t, storage.Limits{Retention: 7 * 24 * time.Hour})
 	u := newUser(t)
-	e.dial(u).Close()
-	waitFor(t, "session end", func() bool { return e.gw.Stats().ConnectedClients == 0 })
+	goOffline(t, e, u)
 	final(t, e.gw, u.dest(), sphinx.Regular, forwardPlaintext(1, []byte("old")))
 	e.clk.Advance(6 * 24 * time.Hour)
 	final(t, e.gw, u.dest(), sphinx.Regular, forwardPlaintext(2, []byte("new")))
@@ -376,10 +353,7 @@ func TestGarbageOnTheClientPort(t *testing.T) {
 	if c.Err() != nil {
 		t.Fatalf("connection closed: %v", c.Err())
 	}
-	final(t, e.gw, bystander.dest(), sphinx.Regular, forwardPlaintext(1, []byte("unaffected")))
-	if d := receive(t, bc); string(d.Data) != "unaffected" {
-		t.Fatalf("bystander got %q", d.Data)
-	}
+	deliverText(t, e, bystander, bc, "bystander", "unaffected")
 }
 
 func TestReplayedAuthenticateIsRefused(t *testing.T) {
@@ -423,3 +397,35 @@ func b64(n int) string {
 }
 
 var _ = errors.Is
+
+// goOffline registers u with the gateway and waits until its session has
+// ended: messages for u are stored from then on.
+func goOffline(t *testing.T, e *env, u *user) {
+	t.Helper()
+	e.dial(u).Close()
+	waitFor(t, "session end", func() bool { return e.gw.Stats().ConnectedClients == 0 })
+}
+
+// deliverText hands the gateway a packet for u with the plaintext text and
+// checks that u's connection c, which who names, receives it.
+func deliverText(t *testing.T, e *env, u *user, c *gwclient.Client, who, text string) {
+	t.Helper()
+	final(t, e.gw, u.dest(), sphinx.Regular, forwardPlaintext(1, []byte(text)))
+	if d := receive(t, c); string(d.Data) != text {
+		t.Fatalf("%s got %q, want %q", who, d.Data, text)
+	}
+}
+
+// waitClosedWith waits (bounded) until the gateway closes c, which what
+// names, and checks the websocket close code.
+func waitClosedWith(t *testing.T, what string, c *gwclient.Client, code websocket.StatusCode) {
+	t.Helper()
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s not closed", what)
+	}
+	if got := websocket.CloseStatus(c.Err()); got != code {
+		t.Fatalf("%s closed with %v (%v), want %d", what, got, c.Err(), code)
+	}
+}
