@@ -71,6 +71,7 @@ func (s *Session) shutdown() {
 		st.finishResultLocked()
 	}
 	clear(s.streams)
+	s.order = nil
 	close(s.done) // every waiting stream wakes and sees s.closed
 }
 
@@ -79,14 +80,31 @@ type outMsg struct {
 	surbs int
 }
 
+// commitKind says what putting an item's frame in a message commits.
+type commitKind uint8
+
+const (
+	commitNone       commitKind = iota // a control frame of s.ctrl (dropped from it by step)
+	commitReady                        // st.ready[idx] leaves (the exit keeps it until acknowledged)
+	commitRetransmit                   // sf is sent once more
+	commitAck                          // st's acknowledgement is sent
+	commitWant                         // a Want for f.Seq SURBs (low: the low water it was computed from)
+	commitPong                         // the Pong owed for a ping
+)
+
 // item is a frame that may go out in this step, with what sending it commits.
 type item struct {
 	f      Frame
-	data   bool   // needs more than the reserve of credits (exit)
-	want   bool   // a Want frame
-	pong   bool   // a Pong frame
-	commit func() // called once the frame is in a message
+	data   bool // needs more than the reserve of credits (exit)
+	commit commitKind
+	st     *Stream    // commitReady, commitAck
+	sf     *sentFrame // commitRetransmit
+	idx    int        // commitReady: index in st.ready; commitWant: the low water
 }
+
+// kindSent marks a frame of st.ready that went into a message in this step;
+// step removes the marked frames once all are committed.
+const kindSent Kind = 0
 
 // step does the session's timed work and returns the messages to send now
 // and when to look again.
@@ -107,17 +125,7 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 		}
 	}
 	s.livenessLocked(now, soon)
-	ids := make([]uint32, 0, len(s.streams))
-	for id := range s.streams {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	if len(ids) > 0 {
-		// Round robin: start after the stream that went first last time.
-		k, _ := slices.BinarySearch(ids, s.rr+1)
-		ids = append(ids[k:], ids[:k]...)
-		s.rr = ids[0]
-	}
+	ids := s.roundRobinLocked()
 
 	var urgent, data, lateAcks []item
 	demand := false
@@ -196,12 +204,7 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 				s.resetLocked(st, "no acknowledgement", &ResetError{Reason: "the client stopped acknowledging"}, false)
 				break
 			}
-			sf := sf
-			it := item{f: sf.f, data: sf.f.Kind == KindData, commit: func() {
-				sf.sentAt = now
-				sf.tries++
-				s.stats.Retransmits++
-			}}
+			it := item{f: sf.f, data: sf.f.Kind == KindData, commit: commitRetransmit, sf: sf}
 			if it.data {
 				data = append(data, it)
 			} else {
@@ -211,14 +214,8 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 		if st.removed {
 			continue
 		}
-		for _, f := range st.ready {
-			st := st
-			it := item{f: f, data: f.Kind == KindData, commit: func() {
-				st.ready = slices.DeleteFunc(st.ready, func(g Frame) bool { return g.Seq == f.Seq })
-				if cfg.Role == Exit {
-					st.unacked = append(st.unacked, &sentFrame{f: f, sentAt: now, tries: 1})
-				}
-			}}
+		for i, f := range st.ready {
+			it := item{f: f, data: f.Kind == KindData, commit: commitReady, st: st, idx: i}
 			if it.data {
 				data = append(data, it)
 			} else {
@@ -245,23 +242,13 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 			have := s.credits + s.wanted
 			n := min(max(cfg.WantBatch, 2*low-have), MaxWant, cfg.MaxCredits-have)
 			if n >= 1 {
-				urgent = append([]item{{f: Frame{Kind: KindWant, Seq: uint64(n)}, want: true, commit: func() {
-					s.log.Debug("want", "surbs", n, "credits", s.credits, "wanted", s.wanted,
-						"rate", s.rate, "min_rtt", s.minRTT, "low", low)
-					s.wanted += n
-					s.wantedAt = now
-					s.stats.Wants++
-					s.stats.SURBsWanted += uint64(n)
-				}}}, urgent...)
+				urgent = append([]item{{f: Frame{Kind: KindWant, Seq: uint64(n)}, commit: commitWant, idx: low}}, urgent...)
 			}
 		}
 		if s.pongDue {
-			pong := item{f: Frame{Kind: KindPong, Seq: s.pongSeq}, pong: true, commit: func() {
-				s.pongDue = false
-				s.stats.Pongs++
-			}}
+			pong := item{f: Frame{Kind: KindPong, Seq: s.pongSeq}, commit: commitPong}
 			urgent = append([]item{pong}, urgent...)
-			if len(urgent) > 1 && urgent[1].want {
+			if len(urgent) > 1 && urgent[1].commit == commitWant {
 				urgent[0], urgent[1] = urgent[1], urgent[0] // a Want goes first
 			}
 		}
@@ -296,13 +283,14 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 	if len(s.ctrl) == 0 {
 		s.ctrl = nil
 	}
-	for _, it := range items[:packed] {
-		if it.commit != nil {
-			it.commit()
-		}
+	for i := range items[:packed] {
+		s.commitLocked(&items[i], now)
 	}
 	for _, id := range ids {
 		if st := s.streams[id]; st != nil {
+			if st.readySent > 0 {
+				st.dropSentLocked()
+			}
 			s.maybeRemoveLocked(st)
 		}
 	}
@@ -338,11 +326,75 @@ func later(a, b time.Time) time.Time {
 }
 
 func (s *Session) ackItem(st *Stream) item {
-	return item{f: ackFrame(st), commit: func() {
+	return item{f: ackFrame(st), commit: commitAck, st: st}
+}
+
+// commitLocked does what putting it's frame in a message commits.
+func (s *Session) commitLocked(it *item, now time.Time) {
+	switch it.commit {
+	case commitReady:
+		st := it.st
+		if s.cfg.Role == Exit {
+			st.unacked = append(st.unacked, &sentFrame{f: st.ready[it.idx], sentAt: now, tries: 1})
+		}
+		st.ready[it.idx] = Frame{Kind: kindSent}
+		st.readySent++
+	case commitRetransmit:
+		it.sf.sentAt = now
+		it.sf.tries++
+		s.stats.Retransmits++
+	case commitAck:
+		st := it.st
 		st.ackNeeded = false
 		st.ackAt = time.Time{}
 		st.advertised = max(st.advertised, st.readBytes)
-	}}
+	case commitWant:
+		n := int(it.f.Seq)
+		s.log.Debug("want", "surbs", n, "credits", s.credits, "wanted", s.wanted,
+			"rate", s.rate, "min_rtt", s.minRTT, "low", it.idx)
+		s.wanted += n
+		s.wantedAt = now
+		s.stats.Wants++
+		s.stats.SURBsWanted += uint64(n)
+	case commitPong:
+		s.pongDue = false
+		s.stats.Pongs++
+	}
+}
+
+// dropSentLocked removes the frames of st.ready that went out (kindSent):
+// usually a prefix, popped at once; otherwise (an urgent frame went ahead
+// of data that did not fit) in one pass.
+func (st *Stream) dropSentLocked() {
+	k := 0
+	for k < len(st.ready) && st.ready[k].Kind == kindSent {
+		k++
+	}
+	if k == st.readySent {
+		clear(st.ready[:k]) // let the bodies go
+		st.ready = st.ready[k:]
+	} else {
+		st.ready = slices.DeleteFunc(st.ready, func(g Frame) bool { return g.Kind == kindSent })
+	}
+	if len(st.ready) == 0 {
+		st.ready = nil
+	}
+	st.readySent = 0
+}
+
+// roundRobinLocked returns the ids of the streams in round-robin order:
+// s.order (kept sorted as streams come and go) rotated to start after the
+// stream that went first last time. The slice is s.idBuf, reused by the
+// next call.
+func (s *Session) roundRobinLocked() []uint32 {
+	ids := s.idBuf[:0]
+	if len(s.order) > 0 {
+		k, _ := slices.BinarySearch(s.order, s.rr+1)
+		ids = append(append(ids, s.order[k:]...), s.order[:k]...)
+		s.rr = ids[0]
+	}
+	s.idBuf = ids
+	return ids
 }
 
 // maybeRemoveLocked forgets a stream that is done on this side.
@@ -382,7 +434,8 @@ func (s *Session) pack(items []item, demand bool) ([]outMsg, int) {
 		}
 		if cur == nil {
 			if cfg.Role == Exit {
-				if s.credits == 0 || (it.data && s.credits <= cfg.Reserve) || (s.credits == 1 && !it.want && !(it.pong && !demand)) {
+				want, pong := it.commit == commitWant, it.commit == commitPong
+				if s.credits == 0 || (it.data && s.credits <= cfg.Reserve) || (s.credits == 1 && !want && !(pong && !demand)) {
 					break
 				}
 				s.credits--

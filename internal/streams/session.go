@@ -101,7 +101,9 @@ type Session struct {
 	running bool
 	closed  bool
 	stats   Stats
-	rr      uint32 // round-robin start among streams
+	rr      uint32   // round-robin start among streams
+	order   []uint32 // the ids of streams, sorted: step's round robin
+	idBuf   []uint32 // step's round-robin order, reused
 
 	// exit
 	credits      int
@@ -277,6 +279,9 @@ func (s *Session) Open(ctx context.Context, target string) (*Stream, error) {
 func (s *Session) newStreamLocked(id uint32, now time.Time) *Stream {
 	st := &Stream{s: s, id: id, result: make(chan struct{}), lastActivity: now}
 	s.streams[id] = st
+	if k, found := slices.BinarySearch(s.order, id); !found {
+		s.order = slices.Insert(s.order, k, id)
+	}
 	return st
 }
 
@@ -284,6 +289,9 @@ func (s *Session) newStreamLocked(id uint32, now time.Time) *Stream {
 func (s *Session) removeLocked(st *Stream) {
 	if s.streams[st.id] == st {
 		delete(s.streams, st.id)
+		if k, found := slices.BinarySearch(s.order, st.id); found {
+			s.order = slices.Delete(s.order, k, k+1)
+		}
 		s.gone[st.id] = s.clock.Now()
 	}
 	st.removed = true
@@ -481,22 +489,31 @@ func (s *Session) frameLocked(f Frame, now time.Time) *Stream {
 		s.stats.DroppedFrames++
 		return nil
 	}
-	if _, dup := st.reorder[f.Seq]; dup {
-		s.stats.Duplicates++
-		return nil
-	}
-	if st.reorderBytes+len(f.Body) > 2*s.cfg.Window+s.cfg.MaxMessage {
-		s.stats.DroppedFrames++
-		return nil
-	}
-	if st.reorder == nil {
-		st.reorder = make(map[uint64]Frame)
-	}
-	f.Body = slices.Clone(f.Body)
-	st.reorder[f.Seq] = f
-	st.reorderBytes += len(f.Body)
 	var accept *Stream
-	for !st.removed {
+	if f.Seq == st.recvNext {
+		// In order: delivered at once (deliverLocked copies what it keeps),
+		// then whatever it lets out of the reorder buffer.
+		st.recvNext++
+		if s.deliverLocked(st, f) {
+			accept = st
+		}
+	} else {
+		if _, dup := st.reorder[f.Seq]; dup {
+			s.stats.Duplicates++
+			return nil
+		}
+		if st.reorderBytes+len(f.Body) > 2*s.cfg.Window+s.cfg.MaxMessage {
+			s.stats.DroppedFrames++
+			return nil
+		}
+		if st.reorder == nil {
+			st.reorder = make(map[uint64]Frame)
+		}
+		f.Body = slices.Clone(f.Body)
+		st.reorder[f.Seq] = f
+		st.reorderBytes += len(f.Body)
+	}
+	for !st.removed && len(st.reorder) > 0 {
 		g, ok := st.reorder[st.recvNext]
 		if !ok {
 			break

@@ -43,6 +43,7 @@ type Stream struct {
 	closePending bool // Close: frame a Close after the Fin
 	closeFramed  bool
 	ready        []Frame      // framed, not yet sent, in sequence order
+	readySent    int          // frames of ready marked kindSent in the current step
 	unacked      []*sentFrame // exit: sent, not yet acknowledged
 	acked        uint64       // the peer's next expected seq
 	sentBytes    uint64       // data bytes framed
