@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/poll"
+
 	"github.com/nym-go/nym/internal/clientapi"
 	"github.com/nym-go/nym/internal/home"
 	"github.com/nym-go/nym/internal/leaktest"
@@ -125,12 +127,8 @@ func TestRestartReceivesStored(t *testing.T) {
 	if err := dial(t, b).Send(ctx, addrA.String(), []byte("while you were away"), false); err != nil {
 		t.Fatal(err)
 	}
-	for st := net.GatewayStats(t, 0); st.StoredMessages == 0; st = net.GatewayStats(t, 0) {
-		if ctx.Err() != nil {
-			t.Fatalf("the gateway stored nothing for the offline client: %+v", st)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a real gateway
-	}
+	poll.Until(t, "the gateway to store a message for the offline client", 20*time.Second,
+		func() bool { return net.GatewayStats(t, 0).StoredMessages > 0 })
 	if err := b.Stop(); err != nil {
 		t.Fatalf("nativeclient.Run bob: %v", err)
 	}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/poll"
+
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/socks5client/socks5test"
@@ -23,15 +25,11 @@ import (
 // hang bounds every wait in these tests: reaching it means a hang.
 const hang = 60 * time.Second
 
-// eventually polls cond (every 10 ms, at most hang) and fails with what
-// when it never holds.
+// eventually polls cond (at most hang) and fails with what when it never
+// holds.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(hang); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", hang, what)
-		}
-	}
+	poll.Until(t, what, hang, cond)
 }
 
 // holdServer writes n bytes to each connection, then copies what it reads
