@@ -95,17 +95,10 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) bool {
 // serve handles deliveries until the connection or ctx ends. It never
 // waits for the application: each delivery is acknowledged to the gateway
 // once handled, except a message the receive queue has no room for, which
-// stays unacknowledged so that the gateway keeps it.
-//
-// A gateway pushes each stored message once per connection and holds back
-// further ones while too many are unacknowledged, so what was left with it
-// comes back only on a new connection: once the receive queue has room again
-// after a deferral, serve closes the connection and the connection loop
-// reconnects.
+// stays unacknowledged so that the gateway keeps it. The gateway offers an
+// unacknowledged delivery again after its ack timeout, in order, on the same
+// connection (docs/protocol/gateway.md §3), so nothing more is needed here.
 func (c *Client) serve(ctx context.Context, conn Conn) error {
-	done := make(chan struct{})
-	defer close(done)
-	resync := false
 	for {
 		d, err := conn.Receive(ctx)
 		if err != nil {
@@ -113,30 +106,12 @@ func (c *Client) serve(ctx context.Context, conn Conn) error {
 		}
 		if !c.handle(d) {
 			c.deferred.Add(1)
-			if !resync {
-				resync = true
-				go c.resyncWhenRoom(conn, done)
-			}
 			continue
 		}
 		if err := conn.Ack(ctx, d.ID); err != nil {
 			return err
 		}
 	}
-}
-
-// resyncWhenRoom closes conn once the receive queue accepts messages again,
-// unless done is closed first.
-func (c *Client) resyncWhenRoom(conn Conn, done <-chan struct{}) {
-	for !c.inbox.accepting() {
-		select {
-		case <-c.inbox.room:
-		case <-done:
-			return
-		}
-	}
-	c.deps.Logger.Info("client: the receive queue has room again; reconnecting so that the gateway delivers what was left with it")
-	conn.Close()
 }
 
 // handle processes one delivery. It returns false, having changed nothing,
@@ -222,5 +197,7 @@ func (c *Client) handle(d gwclient.Delivery) bool {
 }
 
 // Deferred returns how many deliveries the client has left unacknowledged at
-// its gateway because its receive queue was full (Config.ReceiveBuffer).
+// its gateway because its receive queue was full (Config.ReceiveBuffer). The
+// gateway offers such a delivery again after its ack timeout, so one message
+// may be counted several times while the application does not read.
 func (c *Client) Deferred() uint64 { return c.deferred.Load() }

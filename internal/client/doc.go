@@ -83,9 +83,9 @@
 // application: acks, replies' keys and cover keep being handled while nobody
 // reads. The queue is bounded by Config.ReceiveBuffer bytes; past it the
 // connection loop leaves further messages unacknowledged at the gateway,
-// which keeps them (durably, once its ack timeout passes); once the queue
-// has room again the client reconnects, and the gateway delivers them again
-// (Client.Deferred counts them). Messages in the queue are
+// which keeps them and offers them again, in order, after its ack timeout
+// on the same connection, until one finds the queue with room
+// (Client.Deferred counts the deferrals). Messages in the queue are
 // acknowledged to the gateway already, and so are the fragments of messages
 // not yet complete: a crash or a stop of the client loses them (open work:
 // keep both across a stop, or acknowledge only what the application took).

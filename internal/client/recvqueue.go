@@ -13,9 +13,9 @@ import (
 // application: acknowledgements, replies' keys and cover keep being handled
 // while nobody reads Receive(). It is bounded by bytes: once it holds
 // Config.ReceiveBuffer bytes, the connection loop leaves further messages
-// unacknowledged at the gateway, which keeps them (in its durable inbox once
-// its ack timeout passes); when the queue has room again the client
-// reconnects, and the gateway delivers them again (see Client.serve).
+// unacknowledged at the gateway, which keeps them and offers them again
+// after its ack timeout on the same connection, in order; one offered once
+// the queue has room again is taken (see Client.serve).
 type recvQueue struct {
 	limit int
 
@@ -23,11 +23,10 @@ type recvQueue struct {
 	q     []Received // guarded by mu
 	bytes int        // guarded by mu: the sum of len(Message) in q
 	wake  chan struct{}
-	room  chan struct{} // signalled when pop leaves the queue accepting
 }
 
 func newRecvQueue(limit int) *recvQueue {
-	return &recvQueue{limit: limit, wake: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+	return &recvQueue{limit: limit, wake: make(chan struct{}, 1)}
 }
 
 // accepting reports whether the queue takes another message.
@@ -64,12 +63,6 @@ func (r *recvQueue) pop() (Received, bool) {
 		r.q = nil
 	}
 	r.bytes -= len(m.Message)
-	if r.bytes < r.limit {
-		select {
-		case r.room <- struct{}{}:
-		default:
-		}
-	}
 	return m, true
 }
 
