@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nym-go/nym/internal/base58"
 	"github.com/nym-go/nym/internal/dirapi"
@@ -73,14 +74,19 @@ var (
 		"directory is full: too many nodes with reliability scores; try again later"}
 )
 
-// decodeReport parses and validates a reliability report body.
+// decodeReport parses and validates a reliability report body. A good
+// body is parsed once; a bad one is parsed again by parseObject so that it
+// is refused with the same words as every other body (invalid UTF-8, not
+// an object, malformed JSON), before any schema mismatch.
 func decodeReport(body []byte) (*dirapi.ReliabilityReport, error) {
-	if _, err := parseObject(body); err != nil {
-		return nil, err
-	}
-	var r dirapi.ReliabilityReport
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, &fieldError{"body", "does not match the report schema: " + err.Error()}
+	var r *dirapi.ReliabilityReport
+	err := json.Unmarshal(body, &r)
+	if err != nil || r == nil || !utf8.Valid(body) {
+		if _, perr := parseObject(body); perr != nil {
+			return nil, perr
+		}
+		// parseObject refuses null and invalid UTF-8, so err is set.
+		return nil, &fieldError{"body", fmt.Sprintf("does not match the report schema: %v", err)}
 	}
 	switch {
 	case r.IdentityKey == "" || r.Signature == "":
@@ -122,7 +128,7 @@ func decodeReport(body []byte) (*dirapi.ReliabilityReport, error) {
 			return nil, &fieldError{f("received"), "must not exceed sent"}
 		}
 	}
-	return &r, nil
+	return r, nil
 }
 
 // admit checks a verified-shape report's run age, timestamp window,
