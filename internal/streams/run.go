@@ -5,6 +5,7 @@ package streams
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 )
@@ -28,8 +29,11 @@ func (s *Session) Run(ctx context.Context) error {
 	for {
 		now := s.clock.Now()
 		msgs, next := s.step(now)
+		debug := len(msgs) > 0 && s.log.Enabled(ctx, slog.LevelDebug)
 		for _, m := range msgs {
-			s.log.Debug("send", "bytes", len(m.data), "surbs", m.surbs, "credits", s.Credits())
+			if debug {
+				s.log.Debug("send", "bytes", len(m.data), "surbs", m.surbs, "credits", s.Credits())
+			}
 			if err := s.deps.Send(ctx, m.data, m.surbs); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -138,9 +142,10 @@ func (s *Session) step(now time.Time) ([]outMsg, time.Time) {
 			s.resetLocked(st, "idle timeout", ErrIdle, false)
 			continue
 		}
-		soon(st.lastActivity.Add(cfg.IdleTimeout))
-		if t := st.lastActivity.Add(cfg.IdleTimeout); t.Before(nextIdle) {
-			nextIdle = t
+		idleAt := st.lastActivity.Add(cfg.IdleTimeout)
+		soon(idleAt)
+		if idleAt.Before(nextIdle) {
+			nextIdle = idleAt // what is left to wake for when out of credits
 		}
 		if cfg.Role == Client && (st.opening || !(st.peerFin || st.peerClosed)) {
 			expecting = true
@@ -419,12 +424,10 @@ func (s *Session) pack(items []item, demand bool) ([]outMsg, int) {
 	cfg := &s.cfg
 	var msgs []outMsg
 	var cur []byte
-	hasFrames := false
 	flush := func() {
 		if cur != nil {
 			msgs = append(msgs, outMsg{data: cur})
 			cur = nil
-			hasFrames = false
 		}
 	}
 	packed := 0
@@ -443,10 +446,8 @@ func (s *Session) pack(items []item, demand bool) ([]outMsg, int) {
 			cur = AppendHeader(make([]byte, 0, cfg.MaxMessage), cfg.SessionID)
 		}
 		cur = AppendFrame(cur, it.f)
-		hasFrames = true
 		packed++
 	}
-	_ = hasFrames
 	flush()
 	return msgs, packed
 }
