@@ -5,6 +5,7 @@ package netreq
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -270,21 +271,30 @@ func (r *Requester) handle(ctx context.Context, m client.Received) {
 
 // opensSession reports whether m may start a session: it carries a reply
 // SURB (without one the exit could never answer) and an Open frame (the
-// client's first message to an exit always opens a stream).
+// client's first message to an exit always opens a stream). It only walks
+// the frame headers (docs/protocol/socks5.md: kind u8 ‖ stream u32 ‖ seq
+// u64 ‖ len u32 ‖ body), without decoding: Session.Handle decodes and
+// checks the message, once.
 func opensSession(m client.Received) bool {
-	if len(m.ReplySURBs) == 0 {
+	if len(m.ReplySURBs) == 0 || len(m.Message) < streams.HeaderLen {
 		return false
 	}
-	_, frames, err := streams.Decode(m.Message)
-	if err != nil {
-		return false
-	}
-	for _, f := range frames {
-		if f.Kind == streams.KindOpen {
-			return true
+	open := false
+	for rest := m.Message[streams.HeaderLen:]; len(rest) > 0; {
+		if len(rest) < streams.FrameHeaderLen {
+			return false
 		}
+		n := binary.BigEndian.Uint32(rest[streams.FrameHeaderLen-4 : streams.FrameHeaderLen])
+		if streams.Kind(rest[0]) == streams.KindOpen {
+			open = true
+		}
+		rest = rest[streams.FrameHeaderLen:]
+		if uint64(n) > uint64(len(rest)) {
+			return false
+		}
+		rest = rest[n:]
 	}
-	return false
+	return open
 }
 
 // lookup returns the live session id, or nil.
