@@ -13,6 +13,7 @@ import (
 
 	"github.com/nym-go/nym/internal/localnet"
 	"github.com/nym-go/nym/internal/logtest"
+	"github.com/nym-go/nym/internal/poll"
 )
 
 func TestHelp(t *testing.T) {
@@ -50,20 +51,23 @@ func TestRunAndInterrupt(t *testing.T) {
 	go func() {
 		code <- run(ctx, []string{"--dir", dir, "--mixes-per-layer", "1", "--gateways", "1", "--clients", "0", "--log-level", "warn"}, &stdout, &stderr)
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	exited := -1
+	ready := poll.Try(30*time.Second, func() bool {
 		if _, err := os.Stat(filepath.Join(dir, localnet.InfoFile)); err == nil {
-			break
+			return true
 		}
 		select {
-		case c := <-code:
-			t.Fatalf("exited %d before ready: %s", c, stderr.String())
+		case exited = <-code:
+			return true
 		default:
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond) // waiting for the network, not a timer
+	})
+	switch {
+	case exited >= 0:
+		t.Fatalf("exited %d before ready: %s", exited, stderr.String())
+	case !ready:
+		t.Fatalf("not ready: %s", stderr.String())
 	}
 	info, err := localnet.ReadInfo(dir)
 	if err != nil || len(info.Nodes) != 4 {

@@ -13,7 +13,9 @@ import (
 
 	"github.com/nym-go/nym/internal/cli"
 	"github.com/nym-go/nym/internal/home"
+	"github.com/nym-go/nym/internal/logtest"
 	"github.com/nym-go/nym/internal/monitor"
+	"github.com/nym-go/nym/internal/poll"
 )
 
 // run runs the command in-process and returns its exit code.
@@ -61,8 +63,10 @@ func TestInitAndConfig(t *testing.T) {
 	// run stops cleanly when its context ends, even with no directory.
 	cctx, cancel := context.WithCancel(ctx)
 	done := make(chan int, 1)
-	go func() { done <- run(cctx, []string{"run", "--id", "m"}, io.Discard, io.Discard) }()
-	time.Sleep(100 * time.Millisecond) // let it start a run against the unreachable directory
+	var logs logtest.Buffer
+	go func() { done <- run(cctx, []string{"run", "--id", "m", "--log-level", "debug"}, io.Discard, &logs) }()
+	// It has started once it logs; then it stops on cancel.
+	poll.Until(t, "the monitor's first log line", 10*time.Second, func() bool { return logs.Lines() > 0 })
 	cancel()
 	select {
 	case code := <-done:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/poll"
 )
 
 func TestServeConnsPerIP(t *testing.T) {
@@ -53,17 +54,15 @@ func TestServeConnsPerIP(t *testing.T) {
 		t.Fatal("/metrics lacks nym_directory_refused_connections_total")
 	}
 	held[0].Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := cl.Get(l.url + dirapi.PathHealthcheck)
-		if err == nil {
+	var err error
+	if !poll.Try(10*time.Second, func() bool {
+		var resp *http.Response
+		if resp, err = cl.Get(l.url + dirapi.PathHealthcheck); err == nil {
 			resp.Body.Close()
-			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no room after a close: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return err == nil
+	}) {
+		t.Fatalf("no room after a close: %v", err)
 	}
 }
 

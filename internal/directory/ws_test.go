@@ -17,8 +17,10 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
 	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/poll"
 )
 
 // live is a server serving on 127.0.0.1:0 on a fake clock.
@@ -83,12 +85,8 @@ func (l *live) dial(t *testing.T, rcvbuf int, hdr http.Header) *websocket.Conn {
 // waitSubscribers polls until the hub has n subscribers (bounded).
 func (l *live) waitSubscribers(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for l.srv.hub.len() != n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d subscribers, want %d", l.srv.hub.len(), n)
-		}
-		time.Sleep(time.Millisecond)
+	if !poll.Try(5*time.Second, func() bool { return l.srv.hub.len() == n }) {
+		t.Fatalf("%d subscribers, want %d", l.srv.hub.len(), n)
 	}
 }
 

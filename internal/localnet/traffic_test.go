@@ -20,6 +20,7 @@ import (
 	"github.com/nym-go/nym/internal/clientapi"
 	"github.com/nym-go/nym/internal/clock/clocktest"
 	"github.com/nym-go/nym/internal/leaktest"
+	"github.com/nym-go/nym/internal/poll"
 	"github.com/nym-go/nym/internal/sphinx"
 )
 
@@ -151,13 +152,11 @@ func runTraffic(t *testing.T, urls, addrs []string, ticks int, done func(Traffic
 		}
 		clk.Advance(100 * time.Millisecond)
 	}
-	for !done(tr.counts()) {
-		if wctx.Err() != nil {
-			cancel()
-			<-errc
-			t.Fatalf("counts %+v", tr.counts())
-		}
-		time.Sleep(5 * time.Millisecond) // waiting for loopback I/O, not for a timer
+	// The senders' timers have fired; what is left is loopback I/O.
+	if !poll.Try(20*time.Second, func() bool { return done(tr.counts()) }) {
+		cancel()
+		<-errc
+		t.Fatalf("counts %+v", tr.counts())
 	}
 	cancel()
 	if err := <-errc; err != nil {

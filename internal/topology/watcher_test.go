@@ -14,6 +14,7 @@ import (
 	"github.com/nym-go/nym/internal/dirapi"
 	"github.com/nym-go/nym/internal/leaktest"
 	"github.com/nym-go/nym/internal/logtest"
+	"github.com/nym-go/nym/internal/poll"
 	"github.com/nym-go/nym/internal/topology"
 )
 
@@ -87,12 +88,14 @@ func (e *watcherEnv) answer(r reply) {
 // waitDeadline waits until the watcher's one timer is due at want.
 func (e *watcherEnv) waitDeadline(want time.Time) {
 	e.t.Helper()
-	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(time.Millisecond) {
-		if d := e.clk.Deadlines(); len(d) == 1 && d[0].Equal(want) {
-			return
-		}
+	// The watcher's goroutine arms the timer on the fake clock; this waits
+	// for that goroutine, not for time to pass.
+	if !poll.Try(5*time.Second, func() bool {
+		d := e.clk.Deadlines()
+		return len(d) == 1 && d[0].Equal(want)
+	}) {
+		e.t.Fatalf("timer deadlines %v, want [%v]", e.clk.Deadlines(), want)
 	}
-	e.t.Fatalf("timer deadlines %v, want [%v]", e.clk.Deadlines(), want)
 }
 
 func oneMix(layer uint64) *dirapi.Topology {
