@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/clock"
+	"github.com/nym-go/nym/internal/relay"
 	"github.com/nym-go/nym/internal/sphinx"
 	"github.com/nym-go/nym/internal/streams"
 )
@@ -540,32 +540,12 @@ func (r *Requester) refuse(st *streams.Stream, target, reason string, detail err
 	st.Refuse(reason)
 }
 
-// halfCloser is a connection whose write side closes alone.
-type halfCloser interface{ CloseWrite() error }
-
 // pipe copies both ways until both directions end or ctx does; each
-// direction's end half-closes the other side.
+// direction's end half-closes the other side (relay.Copy).
 func (r *Requester) pipe(ctx context.Context, st *streams.Stream, conn net.Conn) {
 	stop := context.AfterFunc(ctx, func() { st.Close(); conn.Close() })
 	defer stop()
-	var wg sync.WaitGroup
-	wg.Go(func() { // client → target
-		n, err := io.Copy(conn, st)
-		r.stats.bytesToTarget.Add(uint64(n))
-		if hc, ok := conn.(halfCloser); ok && err == nil {
-			_ = hc.CloseWrite()
-		} else {
-			conn.Close()
-		}
-	})
-	n, err := io.Copy(st, conn)
-	r.stats.bytesToClient.Add(uint64(n))
-	if err == nil {
-		_ = st.CloseWrite()
-	} else {
-		st.Close()
-	}
-	wg.Wait()
+	relay.Copy(st, conn, &r.stats.bytesToTarget, &r.stats.bytesToClient)
 	st.Close()
 	conn.Close()
 }

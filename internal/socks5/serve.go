@@ -9,8 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"time"
+
+	"github.com/nym-go/nym/internal/relay"
 )
 
 var errDeadline = context.DeadlineExceeded
@@ -73,30 +74,7 @@ func Serve(ctx context.Context, c net.Conn, dial Dialer, handshakeTimeout, dialT
 
 // Relay copies both ways between a local TCP connection and a remote
 // stream, propagating half-closes, until both directions end. An error in
-// either direction (a reset, not an EOF) closes both.
+// either direction (a reset, not an EOF) closes both. It is relay.Copy.
 func Relay(local net.Conn, remote Conn) {
-	var wg sync.WaitGroup
-	abort := func() {
-		local.Close()
-		remote.Close()
-	}
-	wg.Go(func() {
-		if _, err := io.Copy(remote, local); err != nil {
-			abort()
-			return
-		}
-		remote.CloseWrite()
-	})
-	wg.Go(func() {
-		if _, err := io.Copy(local, remote); err != nil {
-			abort()
-			return
-		}
-		if cw, ok := local.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
-		} else {
-			local.Close()
-		}
-	})
-	wg.Wait()
+	relay.Copy(local, remote, nil, nil)
 }
