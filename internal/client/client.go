@@ -11,6 +11,7 @@ import (
 	mrand "math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nym-go/nym/internal/ack"
 	"github.com/nym-go/nym/internal/address"
@@ -130,6 +131,7 @@ type Client struct {
 	failures chan Failure
 	inbox    *recvQueue    // complete messages on their way to recv
 	deferred atomic.Uint64 // deliveries left at the gateway for want of room in inbox
+	sweepAt  time.Time     // guarded by mu: the next sweep of expired entries (sweepLocked)
 }
 
 // New checks cfg and deps and returns a Client; Run starts it.
@@ -232,9 +234,7 @@ func (c *Client) SendWithSURBs(ctx context.Context, to address.Address, msg []by
 	now := c.deps.Clock.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.replies.Expire(now) > 0 {
-		c.markDirtyLocked()
-	}
+	c.sweepLocked(now)
 	// Build every SURB before touching the store, so a failure (no
 	// topology) evicts nothing.
 	type newSURB struct {

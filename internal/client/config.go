@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/nym-go/nym/internal/ack"
@@ -135,7 +136,10 @@ type Deps struct {
 	// Rand draws timings, routes and message ids; nil means a generator
 	// seeded from crypto/rand.
 	Rand *mrand.Rand
-	// CryptoRand supplies keys and nonces; nil means crypto/rand.
+	// CryptoRand supplies keys and nonces; nil means crypto/rand. The
+	// client reads it from several goroutines; a reader other than
+	// crypto/rand's is serialised by the client, so a seeded test
+	// generator need not be safe for concurrent use.
 	CryptoRand io.Reader
 	// Logger receives the client's logs; nil discards them.
 	Logger *slog.Logger
@@ -212,6 +216,8 @@ func (d *Deps) fill() error {
 	}
 	if d.CryptoRand == nil {
 		d.CryptoRand = rand.Reader
+	} else if d.CryptoRand != rand.Reader {
+		d.CryptoRand = &lockedReader{r: d.CryptoRand}
 	}
 	if d.Rand == nil {
 		var seed [32]byte
@@ -227,4 +233,17 @@ func (d *Deps) fill() error {
 		d.GatewayKeys = &gwclient.MemKeys{}
 	}
 	return nil
+}
+
+// lockedReader serialises reads from a reader that may not be safe for
+// concurrent use.
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
 }

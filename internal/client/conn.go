@@ -139,9 +139,7 @@ func (c *Client) handle(d gwclient.Delivery) bool {
 		var err error
 		now := c.deps.Clock.Now()
 		c.mu.Lock()
-		if c.replies.Expire(now) > 0 {
-			c.markDirtyLocked()
-		}
+		c.sweepLocked(now)
 		if d.HasIdentifier() {
 			msg, err = c.replies.OpenByIdentifier(d.Identifier, d.Data)
 		} else {
@@ -173,7 +171,7 @@ func (c *Client) handle(d gwclient.Delivery) bool {
 	}
 	now := c.deps.Clock.Now()
 	c.mu.Lock()
-	c.reasm.Expire(now)
+	c.sweepLocked(now)
 	m, ok, err := c.reasm.Add(now, frag)
 	c.mu.Unlock()
 	if err != nil {

@@ -5,6 +5,7 @@ package client
 
 import (
 	"context"
+	"time"
 )
 
 // loadState loads the saved reply keys from Deps.State into c.replies. A
@@ -107,4 +108,22 @@ func (c *Client) topologyFailed() {
 	if c.deps.TopologyFailed != nil {
 		c.deps.TopologyFailed()
 	}
+}
+
+// sweepEvery is the least time between two sweeps of expired reply keys and
+// incomplete messages: each sweep walks every entry, so it is not done for
+// every packet. An expired key may thus open a reply up to sweepEvery late.
+const sweepEvery = time.Second
+
+// sweepLocked forgets expired reply keys and incomplete messages, at most
+// once per sweepEvery on the client's clock. Call with mu held.
+func (c *Client) sweepLocked(now time.Time) {
+	if !c.sweepAt.IsZero() && now.Before(c.sweepAt) && !now.Before(c.sweepAt.Add(-sweepEvery)) {
+		return // swept within the last sweepEvery (and the clock did not go back)
+	}
+	c.sweepAt = now.Add(sweepEvery)
+	if c.replies.Expire(now) > 0 {
+		c.markDirtyLocked()
+	}
+	c.reasm.Expire(now)
 }
