@@ -42,8 +42,19 @@ type Received struct {
 // Failure reports a message that was not acknowledged after MaxTries sends of
 // one of its fragments.
 type Failure struct {
-	ID  MessageID
-	Err error
+	ID MessageID
+	// SentAt is when Send (or SendWithSURBs) queued the message, on the
+	// client's clock (Deps.Clock). A caller that learns of the failure
+	// can tell whether it has heard from the recipient since.
+	SentAt time.Time
+	Err    error
+}
+
+// tracked is the ack table's handle of a message: what a Failure reports
+// besides the error.
+type tracked struct {
+	id     MessageID
+	queued time.Time
 }
 
 // Errors returned by the Client.
@@ -107,7 +118,7 @@ type Client struct {
 	mu      sync.Mutex
 	rng     *mrand.Rand // under mu: routes, delays, message ids
 	queue   []item      // retransmissions are put at the front
-	table   *ack.Table[MessageID]
+	table   *ack.Table[tracked]
 	out     map[uint64]*outMsg
 	replies *e2e.ReplyStore
 	reasm   *fragment.Reassembler
@@ -146,7 +157,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	table, err := ack.New[MessageID](ack.Config{MaxTries: cfg.MaxTries, Margin: cfg.AckMargin,
+	table, err := ack.New[tracked](ack.Config{MaxTries: cfg.MaxTries, Margin: cfg.AckMargin,
 		Backoff: cfg.AckBackoff, MaxWait: cfg.AckMaxWait})
 	if err != nil {
 		return nil, err
@@ -278,7 +289,7 @@ func (c *Client) SendWithSURBs(ctx context.Context, to address.Address, msg []by
 		}
 		c.markDirtyLocked()
 	}
-	if err := c.table.Track(id, MessageID(id), uint32(len(frags))); err != nil {
+	if err := c.table.Track(id, tracked{MessageID(id), now}, uint32(len(frags))); err != nil {
 		for _, s := range made { // not sent: the SURBs will never be used
 			c.replies.Remove(s.id)
 		}

@@ -179,7 +179,7 @@ func (c *Client) handleEventsLocked() {
 			continue
 		}
 		select {
-		case c.failures <- Failure{ID: ev.Handle, Err: ev.Err}:
+		case c.failures <- Failure{ID: ev.Handle.id, SentAt: ev.Handle.queued, Err: ev.Err}:
 		default:
 			c.deps.Logger.Warn("client: failure dropped, Failures() not read", "message", ev.Message, "err", ev.Err)
 		}
