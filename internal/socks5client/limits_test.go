@@ -199,6 +199,7 @@ func TestProxyFailureFailsStreams(t *testing.T) {
 		func(f *socks5test.Exit) Backend { fe.Exit = f; return fe })
 	ctx, cancel := context.WithTimeout(context.Background(), hang)
 	defer cancel()
+	opened := time.Now() // the proxy's clock: the real one
 	c, err := socksDial(ctx, proxy, target)
 	if err != nil {
 		t.Fatal(err)
@@ -207,8 +208,8 @@ func TestProxyFailureFailsStreams(t *testing.T) {
 	if _, err := io.ReadFull(c, make([]byte, 10)); err != nil {
 		t.Fatal(err)
 	}
-	fe.failures <- client.Failure{ID: 1, Err: errors.New("old message")}    // answered since
-	fe.failures <- client.Failure{ID: 1 << 40, Err: errors.New("not ours")} // never sent
+	fe.failures <- client.Failure{ID: 1, SentAt: opened, Err: errors.New("old message")}        // answered since
+	fe.failures <- client.Failure{ID: 1 << 40, SentAt: time.Now(), Err: errors.New("not ours")} // never sent
 	eventually(t, "failures not counted", func() bool { return p.Stats().MessageFailures == 2 })
 	if s := p.Stats().Session; s.StreamsActive != 1 || s.ExitUnreachable != 0 {
 		t.Fatalf("after failures of old or unknown messages: %d streams, %d exit failures", s.StreamsActive, s.ExitUnreachable)
@@ -218,7 +219,7 @@ func TestProxyFailureFailsStreams(t *testing.T) {
 	before := f.LastID()
 	c.Write([]byte("x")) // a message to the exit that will fail
 	eventually(t, "the write was not sent", func() bool { return f.LastID() > before })
-	fe.failures <- client.Failure{ID: f.LastID(), Err: errors.New("not acknowledged after 10 tries")}
+	fe.failures <- client.Failure{ID: f.LastID(), SentAt: time.Now(), Err: errors.New("not acknowledged after 10 tries")}
 	if err, took := readErr(c); !errors.Is(err, syscall.ECONNRESET) || took > 10*time.Second {
 		t.Errorf("read after the failure: %v after %v, want a connection reset at once", err, took)
 	}
@@ -241,5 +242,28 @@ func TestSocks5ConfigLimits(t *testing.T) {
 		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s: Validate = %v", key, err)
 		}
+	}
+}
+
+// TestSentSetBounded: the proxy remembers the latest maxSentRecords message
+// ids sent to the provider, forgets older ones, and matches a failure once.
+func TestSentSetBounded(t *testing.T) {
+	p := &Proxy{}
+	for i := range 2*maxSentRecords + 5 {
+		p.recordSent(client.MessageID(i))
+	}
+	if n := len(p.sent.ids); n != maxSentRecords {
+		t.Fatalf("%d ids remembered, want %d", n, maxSentRecords)
+	}
+	if p.sentToProvider(client.MessageID(maxSentRecords)) {
+		t.Error("an id older than the latest maxSentRecords is still matched")
+	}
+	last := client.MessageID(2*maxSentRecords + 4)
+	oldest := client.MessageID(maxSentRecords + 5)
+	if !p.sentToProvider(last) || !p.sentToProvider(oldest) {
+		t.Error("the newest or oldest remembered id is not matched")
+	}
+	if p.sentToProvider(last) {
+		t.Error("a failure of the same message matched twice")
 	}
 }

@@ -42,9 +42,8 @@ type FailureSource interface {
 
 var _ FailureSource = (*client.Client)(nil)
 
-// maxSentRecords bounds the message ids the proxy remembers to match
-// failures with their send times (16 bytes each); a failure of an older
-// message is ignored.
+// maxSentRecords bounds the message ids the proxy remembers as sent to the
+// provider (about 40 bytes each); a failure of an older message is ignored.
 const maxSentRecords = 1 << 14
 
 // Defaults of ProxyConfig.
@@ -79,8 +78,9 @@ type ProxyDeps struct {
 	Backend Backend
 	// Listener accepts SOCKS clients. Required; the proxy closes it.
 	Listener net.Listener
-	// Clock times the stream session and the send times matched with
-	// the Backend's failures; nil means clock.Real().
+	// Clock times the stream session; nil means clock.Real(). It must be
+	// the Backend's clock: a failure's client.Failure.SentAt is compared
+	// with the time the session last heard from the exit.
 	Clock clock.Clock
 	// Rand supplies the session id; nil means crypto/rand.
 	Rand io.Reader
@@ -112,7 +112,6 @@ type Proxy struct {
 	cfg     ProxyConfig
 	deps    ProxyDeps
 	log     *slog.Logger
-	clock   clock.Clock
 	session *streams.Session
 
 	conns, refused, failed, foreign atomic.Uint64
@@ -120,33 +119,48 @@ type Proxy struct {
 	msgFailures                     atomic.Uint64
 
 	sentMu sync.Mutex
-	sent   []sentRecord // ids of messages sent to the provider, oldest first, at most 2·maxSentRecords
+	sent   sentSet // ids of the latest messages sent to the provider
 }
 
-type sentRecord struct {
-	id client.MessageID
-	at time.Time
+// sentSet is a set of at most maxSentRecords message ids that forgets the
+// oldest when full: a map for lookups and a ring of the ids in insertion
+// order for eviction.
+type sentSet struct {
+	ids  map[client.MessageID]struct{}
+	ring []client.MessageID
+	head int // oldest entry of ring once it is full
 }
 
+// recordSent remembers that message id went to the provider.
 func (p *Proxy) recordSent(id client.MessageID) {
 	p.sentMu.Lock()
 	defer p.sentMu.Unlock()
-	p.sent = append(p.sent, sentRecord{id, p.clock.Now()})
-	if len(p.sent) > 2*maxSentRecords {
-		p.sent = append(p.sent[:0], p.sent[len(p.sent)-maxSentRecords:]...)
+	s := &p.sent
+	if s.ids == nil {
+		s.ids = make(map[client.MessageID]struct{})
 	}
+	if _, ok := s.ids[id]; ok {
+		return
+	}
+	if len(s.ring) < maxSentRecords {
+		s.ring = append(s.ring, id)
+	} else {
+		delete(s.ids, s.ring[s.head])
+		s.ring[s.head] = id
+		s.head = (s.head + 1) % len(s.ring)
+	}
+	s.ids[id] = struct{}{}
 }
 
-// sentAt returns when the message id was sent, if it is remembered.
-func (p *Proxy) sentAt(id client.MessageID) (time.Time, bool) {
+// sentToProvider reports whether message id is one of the latest sent to the
+// provider. Its ring slot stays until overwritten; a failure is reported
+// once, so the id is not looked up again.
+func (p *Proxy) sentToProvider(id client.MessageID) bool {
 	p.sentMu.Lock()
 	defer p.sentMu.Unlock()
-	for i := len(p.sent) - 1; i >= max(0, len(p.sent)-maxSentRecords); i-- {
-		if p.sent[i].id == id {
-			return p.sent[i].at, true
-		}
-	}
-	return time.Time{}, false
+	_, ok := p.sent.ids[id]
+	delete(p.sent.ids, id)
+	return ok
 }
 
 // NewProxy checks cfg and deps and returns a Proxy; Run serves.
@@ -178,7 +192,7 @@ func NewProxy(cfg ProxyConfig, deps ProxyDeps) (*Proxy, error) {
 	if deps.Clock == nil {
 		deps.Clock = clock.Real()
 	}
-	p := &Proxy{cfg: cfg, deps: deps, log: deps.Logger.With("component", "socks5"), clock: deps.Clock}
+	p := &Proxy{cfg: cfg, deps: deps, log: deps.Logger.With("component", "socks5")}
 	sc := cfg.Session
 	sc.Role = streams.Client
 	if _, err := io.ReadFull(deps.Rand, sc.SessionID[:]); err != nil {
@@ -322,12 +336,11 @@ func (p *Proxy) watchFailures(ctx context.Context, fc <-chan client.Failure) {
 				return
 			}
 			p.msgFailures.Add(1)
-			at, known := p.sentAt(f.ID)
-			if !known {
+			if !p.sentToProvider(f.ID) {
 				p.log.Debug("a message failed that this session did not send recently", "message", f.ID, "error", f.Err)
 				continue
 			}
-			n := p.session.FailExit(at, f.Err)
+			n := p.session.FailExit(f.SentAt, f.Err)
 			p.log.Debug("a message to the provider failed", "message", f.ID, "error", f.Err, "streams_failed", n)
 		}
 	}
