@@ -399,12 +399,17 @@ func (s *Server) track(id client.MessageID, c *conn) {
 func (s *Server) dispatch(ctx context.Context) {
 	var pending *client.Received
 	recvOpen, failOpen := true, true
+	// rs are the live receiving connections as of changed; the buffer is
+	// reused, so a message costs neither an allocation nor a second walk
+	// of the connections.
+	var rs []*conn
 	for {
 		s.mu.Lock()
 		changed := s.changed
+		rs = s.receiversLocked(rs)
 		s.mu.Unlock()
-		n := len(s.receivers())
-		if pending != nil && n > 0 && s.fanout(pending) {
+		n := len(rs)
+		if pending != nil && n > 0 && s.fanout(pending, rs) {
 			pending = nil
 			continue
 		}
@@ -428,7 +433,14 @@ func (s *Server) dispatch(ctx context.Context) {
 				continue
 			}
 			s.received.Add(1)
-			if !s.fanout(&m) {
+			select {
+			case <-changed: // a connection came or went while waiting
+				s.mu.Lock()
+				rs = s.receiversLocked(rs)
+				s.mu.Unlock()
+			default:
+			}
+			if !s.fanout(&m, rs) {
 				pending = &m
 			}
 		case f, ok := <-fails:
@@ -442,9 +454,10 @@ func (s *Server) dispatch(ctx context.Context) {
 	}
 }
 
-// fanout queues m on every live receiving connection; it returns false if
-// it reached none (the caller keeps m for the next connection).
-func (s *Server) fanout(m *client.Received) bool {
+// fanout queues m on every connection of rs (the live receiving ones) that
+// is still alive; it returns false if it reached none (the caller keeps m
+// for the next connection).
+func (s *Server) fanout(m *client.Received, rs []*conn) bool {
 	var surb []byte
 	if m.ReplySURB != nil {
 		b, err := m.ReplySURB.MarshalBinary()
@@ -458,7 +471,7 @@ func (s *Server) fanout(m *client.Received) bool {
 	var bin, text []byte
 	textOK := true
 	delivered := false
-	for _, c := range s.receivers() {
+	for _, c := range rs {
 		if !c.binary.Load() && textOK {
 			if text == nil {
 				var err error
@@ -491,7 +504,14 @@ func (s *Server) encodeFailed(err error) {
 func (s *Server) receivers() []*conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]*conn, 0, len(s.conns))
+	return s.receiversLocked(nil)
+}
+
+// receiversLocked is receivers that reuses buf's array (cleared first, so it
+// keeps no closed connection alive). Call with mu held.
+func (s *Server) receiversLocked(buf []*conn) []*conn {
+	clear(buf)
+	out := buf[:0]
 	for c := range s.conns {
 		if c.receive && c.alive() {
 			out = append(out, c)
