@@ -18,8 +18,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
+	"github.com/nym-go/nym/internal/atomicfile"
 	"github.com/nym-go/nym/internal/base58"
 )
 
@@ -69,58 +69,15 @@ func Write(path string, key []byte, mode Mode, overwrite bool) error {
 			return fmt.Errorf("keyfile: %w", err)
 		}
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("keyfile: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	if err := tmp.Chmod(mode.perm()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keyfile: %w", err)
-	}
-	if _, err := tmp.WriteString(base58.Encode(key) + "\n"); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keyfile: write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keyfile: sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("keyfile: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("keyfile: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
+	w := atomicfile.Writer{SyncDir: syncDir}
+	if err := w.Write(path, []byte(base58.Encode(key)+"\n"), mode.perm()); err != nil {
 		return fmt.Errorf("keyfile: %w", err)
 	}
 	return nil
 }
 
-// syncDir is SyncDir; tests replace it to see it called.
-var syncDir = SyncDir
-
-// SyncDir flushes directory dir to disk, so that a file just created in it
-// or renamed into it survives a power loss. Filesystems that cannot sync a
-// directory (EINVAL, ENOTSUP) are not an error.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !unsyncable(err) {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
-}
-
-// unsyncable reports whether err says the filesystem does not sync
-// directories.
-func unsyncable(err error) bool {
-	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, errors.ErrUnsupported)
-}
+// syncDir is atomicfile.SyncDir; tests replace it to see it called.
+var syncDir = atomicfile.SyncDir
 
 // Read loads a key of exactly size bytes from path. For Private files it
 // first checks that neither the file nor its directory is accessible to

@@ -6,12 +6,12 @@ package keyfile
 import (
 	"bytes"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/nym-go/nym/internal/atomicfile"
 )
 
 func TestWriteRead(t *testing.T) {
@@ -121,9 +121,9 @@ func TestWriteSyncsDirectory(t *testing.T) {
 			t.Errorf("directory synced before the rename: %v", err)
 		}
 		synced = append(synced, d)
-		return SyncDir(d)
+		return atomicfile.SyncDir(d)
 	}
-	t.Cleanup(func() { syncDir = SyncDir })
+	t.Cleanup(func() { syncDir = atomicfile.SyncDir })
 	if err := Write(path, []byte{1, 2, 3}, Private, false); err != nil {
 		t.Fatal(err)
 	}
@@ -133,22 +133,5 @@ func TestWriteSyncsDirectory(t *testing.T) {
 	syncDir = func(string) error { return errors.New("disk on fire") }
 	if err := Write(path, []byte{4}, Private, true); err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("Write with a failing directory sync: %v", err)
-	}
-}
-
-func TestSyncDir(t *testing.T) {
-	if err := SyncDir(t.TempDir()); err != nil {
-		t.Fatal(err)
-	}
-	if err := SyncDir(filepath.Join(t.TempDir(), "missing")); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("SyncDir of a missing directory: %v", err)
-	}
-	for _, err := range []error{syscall.EINVAL, syscall.ENOTSUP, &os.PathError{Op: "sync", Path: "d", Err: syscall.EINVAL}} {
-		if !unsyncable(err) {
-			t.Errorf("%v not taken as a filesystem that cannot sync directories", err)
-		}
-	}
-	if unsyncable(syscall.EIO) {
-		t.Error("EIO ignored")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/nym-go/nym/internal/atomicfile"
 	"github.com/nym-go/nym/internal/base58"
 	"github.com/nym-go/nym/internal/gateway/gwproto"
 	"github.com/nym-go/nym/internal/home"
@@ -105,41 +106,18 @@ func (r *ReplyKeys) SaveReplyKeys(b []byte) error {
 	return nil
 }
 
-// writeFileAtomic writes data to a temporary file beside path, syncs it,
-// renames it over path and syncs the directory, so a crash leaves the old
-// or the new content and the new content survives a power loss.
+// writeFileAtomic creates path's directory (0700) if missing and writes
+// data to path with atomicfile, so a crash leaves the old or the new
+// content and the new content survives a power loss.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
+	return atomicfile.Writer{SyncDir: syncDir}.Write(path, data, perm)
 }
 
-// syncDir is keyfile.SyncDir; tests replace it to see it called.
-var syncDir = keyfile.SyncDir
+// syncDir is atomicfile.SyncDir; tests replace it to see it called.
+var syncDir = atomicfile.SyncDir
 
 // clientDir returns the directory of client id under root (or
 // home.Root()).

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nym-go/nym/internal/atomicfile"
 	"github.com/nym-go/nym/internal/base58"
 	"github.com/nym-go/nym/internal/dirapi"
-	"github.com/nym-go/nym/internal/keyfile"
 	"github.com/nym-go/nym/internal/logtest"
 	"github.com/nym-go/nym/internal/sphinx"
 )
@@ -177,9 +177,9 @@ func TestWriteFileAtomicSyncsDirectory(t *testing.T) {
 			t.Errorf("directory synced before the rename: %q, %v", b, err)
 		}
 		synced = append(synced, d)
-		return keyfile.SyncDir(d)
+		return atomicfile.SyncDir(d)
 	}
-	t.Cleanup(func() { syncDir = keyfile.SyncDir })
+	t.Cleanup(func() { syncDir = atomicfile.SyncDir })
 	if err := NewReplyKeys(p).SaveReplyKeys([]byte("state")); err != nil {
 		t.Fatal(err)
 	}
