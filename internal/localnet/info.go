@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/nym-go/nym/internal/atomicfile"
 )
 
 // InfoFile is the name of the file, in Config.Dir, that describes a ready
@@ -95,30 +97,14 @@ func ReadInfo(dir string) (*Info, error) {
 	return &info, nil
 }
 
-// writeInfo writes info as dir/localnet.json, atomically (a temporary file
-// renamed into place).
+// writeInfo writes info as dir/localnet.json with atomicfile: a reader
+// never sees half a file.
 func writeInfo(dir string, info *Info) error {
 	raw, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-"+InfoFile+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(raw, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, InfoFile))
+	return atomicfile.Write(filepath.Join(dir, InfoFile), append(raw, '\n'), 0o644)
 }
 
 // printTable writes the human-readable summary of a ready network.

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/nym-go/nym/internal/atomicfile"
 	"github.com/nym-go/nym/internal/gateway"
 	"github.com/nym-go/nym/internal/storage"
 )
@@ -186,7 +187,7 @@ func Init(opts InitOptions) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(dir.Config(), text, 0o644); err != nil {
+	if err := atomicfile.Write(dir.Config(), text, 0o644); err != nil {
 		return nil, fmt.Errorf("init: %w", err)
 	}
 	keys, err := LoadKeys(dir)
@@ -232,27 +233,7 @@ func randomLayer(r io.Reader) (int, error) {
 	return 0, errors.New("pick a layer: randomness source is stuck")
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames it.
+// writeFileAtomic is atomicfile.Write (kept for exit.go's caller).
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, data, perm)
 }

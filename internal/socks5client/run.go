@@ -10,11 +10,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/nym-go/nym/internal/address"
+	"github.com/nym-go/nym/internal/atomicfile"
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/clock"
 	"github.com/nym-go/nym/internal/home"
@@ -107,24 +106,9 @@ func Init(ctx context.Context, opts InitOptions) (*Config, address.Address, erro
 	return cfg, addr, nil
 }
 
+// writeFile writes the config (mode 0600) with atomicfile.
 func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, data, 0o600)
 }
 
 // RunOptions are the arguments of Run and CheckConfig.
