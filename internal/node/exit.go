@@ -19,6 +19,7 @@ import (
 
 	"github.com/nym-go/nym/internal/ack"
 	"github.com/nym-go/nym/internal/address"
+	"github.com/nym-go/nym/internal/atomicfile"
 	"github.com/nym-go/nym/internal/client"
 	"github.com/nym-go/nym/internal/clock"
 	"github.com/nym-go/nym/internal/cover"
@@ -242,7 +243,7 @@ func newExitParts(cfg *Config, dir home.Dir, gwIdentity ed25519.PrivateKey, clie
 		return nil, err
 	}
 	e := &exitParts{addr: keys.address(gwPub), client: c, req: req}
-	if err := writeFileAtomic(dir.Data(ProviderAddressFile), []byte(e.addr.String()+"\n"), 0o644); err != nil {
+	if err := atomicfile.Write(dir.Data(ProviderAddressFile), []byte(e.addr.String()+"\n"), 0o644); err != nil {
 		return nil, fmt.Errorf("network requester: %w", err)
 	}
 	return e, nil

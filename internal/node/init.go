@@ -232,8 +232,3 @@ func randomLayer(r io.Reader) (int, error) {
 	}
 	return 0, errors.New("pick a layer: randomness source is stuck")
 }
-
-// writeFileAtomic is atomicfile.Write (kept for exit.go's caller).
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return atomicfile.Write(path, data, perm)
-}
