@@ -207,12 +207,20 @@ type coreStats interface {
 // the local API's counters, the client core's and the Go runtime's and
 // process's.
 func serveMetrics(ctx context.Context, ln net.Listener, api *clientapi.Server, core coreStats, log *slog.Logger) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(api.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	return ServeMetrics(ctx, ln, log, api.Collector(),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nym_client_pending_messages",
 			Help: "Messages sent and not yet acknowledged (nor failed)."}, func() float64 { return float64(core.Pending()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nym_client_deferred_deliveries_total",
 			Help: "Deliveries left unacknowledged at the gateway because the receive queue was full."}, func() float64 { return float64(core.Deferred()) }))
+}
+
+// ServeMetrics serves Prometheus metrics at /metrics on ln until ctx ends:
+// cs and the Go runtime's and process's collectors. It returns nil once ctx
+// ends, or the error that stopped the server. The SOCKS5 client uses it too.
+func ServeMetrics(ctx context.Context, ln net.Listener, log *slog.Logger, cs ...prometheus.Collector) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(cs...)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

@@ -5,15 +5,12 @@ package socks5client
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/nym-go/nym/internal/nativeclient"
 )
 
 // Collectors returns the proxy's Prometheus metrics: counts only, no
@@ -58,21 +55,5 @@ func (p *Proxy) Collectors() []prometheus.Collector {
 
 // serveMetrics serves /metrics on ln until ctx ends.
 func serveMetrics(ctx context.Context, ln net.Listener, p *Proxy, log *slog.Logger) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(p.Collectors()...)
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics")
-	select {
-	case <-ctx.Done():
-		srv.Close()
-		<-served
-		return nil
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
-	}
+	return nativeclient.ServeMetrics(ctx, ln, log, p.Collectors()...)
 }
