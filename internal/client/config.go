@@ -67,7 +67,9 @@ type Config struct {
 	// (default 5 minutes).
 	ReassemblyTimeout time.Duration
 	// BackoffMin and BackoffMax bound the reconnection backoff (defaults
-	// 100 ms and 30 s).
+	// 100 ms and 30 s): the wait doubles per failed dial (wire.Backoff) and
+	// each wait is drawn from [half, all] of it, so a gateway's clients do
+	// not reconnect in lockstep after it restarts.
 	BackoffMin, BackoffMax time.Duration
 	// SendTimeout bounds handing one packet to the gateway (default 5 s).
 	SendTimeout time.Duration

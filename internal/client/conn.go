@@ -11,6 +11,7 @@ import (
 
 	"github.com/nym-go/nym/internal/e2e"
 	"github.com/nym-go/nym/internal/gateway/gwclient"
+	"github.com/nym-go/nym/internal/wire"
 )
 
 func (c *Client) currentConn() Conn {
@@ -51,21 +52,23 @@ func (c *Client) dial(ctx context.Context) (Conn, error) {
 // connLoop keeps a gateway connection until ctx ends, reconnecting with
 // exponential backoff, and handles its deliveries.
 func (c *Client) connLoop(ctx context.Context) {
-	backoff := c.cfg.BackoffMin
+	schedule := wire.Backoff{Initial: c.cfg.BackoffMin, Max: c.cfg.BackoffMax}
+	failures := 0
 	for ctx.Err() == nil {
 		conn, err := c.dial(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			c.deps.Logger.Warn("client: cannot connect to the gateway", "err", err, "retry_in", backoff)
-			if !c.sleep(ctx, backoff) {
+			failures++
+			wait := c.jitter(schedule.Delay(failures))
+			c.deps.Logger.Warn("client: cannot connect to the gateway", "err", err, "retry_in", wait)
+			if !c.sleep(ctx, wait) {
 				return
 			}
-			backoff = min(2*backoff, c.cfg.BackoffMax)
 			continue
 		}
-		backoff = c.cfg.BackoffMin
+		failures = 0
 		c.setConn(conn)
 		err = c.serve(ctx, conn)
 		c.setConn(nil)
@@ -74,10 +77,21 @@ func (c *Client) connLoop(ctx context.Context) {
 			return
 		}
 		c.deps.Logger.Warn("client: gateway connection lost", "err", err)
-		if !c.sleep(ctx, backoff) {
+		if !c.sleep(ctx, c.jitter(schedule.Delay(1))) {
 			return
 		}
 	}
+}
+
+// jitter returns a wait drawn uniformly from [d/2, d], so that the clients
+// of a gateway that restarts do not all come back at the same instant.
+func (c *Client) jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return d/2 + time.Duration(c.rng.Int64N(int64(d-d/2)+1))
 }
 
 // sleep waits d on the clock; false if ctx ended first.
