@@ -124,11 +124,19 @@ func TestRestartReceivesStored(t *testing.T) {
 	}
 
 	b := startClient(t, root, "bob")
+	// Alice's last loop cover can still land in her inbox, so a stored
+	// message alone does not show Bob's arrived. Bob's message carries a
+	// SURB-ack (cover does not), which the gateway forwards once it has
+	// stored the message durably: wait for that, since Bob stopping earlier
+	// would lose the message still queued in his client.
+	acks := net.GatewayStats(t, 0).Counters["surb_acks_forwarded"]
 	if err := dial(t, b).Send(ctx, addrA.String(), []byte("while you were away"), false); err != nil {
 		t.Fatal(err)
 	}
-	poll.Until(t, "the gateway to store a message for the offline client", 20*time.Second,
-		func() bool { return net.GatewayStats(t, 0).StoredMessages > 0 })
+	poll.Until(t, "the gateway to store Bob's message for the offline client", 20*time.Second, func() bool {
+		st := net.GatewayStats(t, 0)
+		return st.StoredMessages > 0 && st.Counters["surb_acks_forwarded"] > acks
+	})
 	if err := b.Stop(); err != nil {
 		t.Fatalf("nativeclient.Run bob: %v", err)
 	}
