@@ -96,7 +96,8 @@ func junk(seed uint64, n int) []byte {
 // sprayRandom opens n connections to addr from the attacker's IP, at most
 // 16 at a time, writes size random bytes on each (then, if first is set,
 // first is written before them) and returns how many the server closed
-// within 10 s. Write errors (the server may close mid-write) are ignored.
+// within 10 s, counting a dial refused at once as closed. Write errors (the
+// server may close mid-write) are ignored.
 func sprayRandom(t *testing.T, addr string, n, size int, first []byte) int {
 	t.Helper()
 	var mu sync.Mutex
@@ -108,13 +109,14 @@ func sprayRandom(t *testing.T, addr string, n, size int, first []byte) int {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			c, err := dialFrom(context.Background(), attackerIP, addr)
-			if err != nil {
-				return // refused at once also counts as not served
+			if err == nil {
+				defer c.Close()
+				c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+				c.Write(append(append([]byte(nil), first...), junk(uint64(i), size)...))
 			}
-			defer c.Close()
-			c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			c.Write(append(append([]byte(nil), first...), junk(uint64(i), size)...))
-			if closedWithin(c, 10*time.Second) {
+			// Refused at once (a listener over its connection limit resets
+			// the connection, which can fail the dial) counts as closed.
+			if err != nil || closedWithin(c, 10*time.Second) {
 				mu.Lock()
 				closed++
 				mu.Unlock()
